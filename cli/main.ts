@@ -1,0 +1,135 @@
+// `rmwatch`: the command line of every stage and tool. Each command loads the one validated configuration.
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig, redactConfig, type ResolvedConfig } from '../infra/config.ts';
+import { createSearchStore } from '../infra/elasticsearch.ts';
+import { createMessageBus } from '../infra/kafka.ts';
+import { createLogger, type Logger } from '../infra/logger.ts';
+import { formatSetupReport, runSetup } from '../infra/setup.ts';
+import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
+
+interface Context {
+  config: ResolvedConfig;
+  log: Logger;
+}
+
+function context(program: Command): Context {
+  const options = program.opts<{ config?: string }>();
+  const config = loadConfig({ file: options.config });
+  return { config, log: createLogger(config.log.level) };
+}
+
+/** Setup against whatever Kafka and Elasticsearch the configuration names; they must be up. */
+async function setup(ctx: Context, readyTimeoutMs: number): Promise<string> {
+  const bus = createMessageBus(ctx.config, ctx.log);
+  const store = createSearchStore(ctx.config, ctx.log);
+  try {
+    await Promise.all([bus.waitUntilReady(readyTimeoutMs), store.waitUntilReady(readyTimeoutMs)]).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\n` +
+            (ctx.config.stack.embeddedKafka || ctx.config.stack.embeddedElasticsearch
+              ? 'Start the embedded stack with `npm run stack:up` (or run `npm start`).'
+              : 'Check RMWATCH_KAFKA_BROKERS / RMWATCH_ES_URL.'),
+        );
+      },
+    );
+    return formatSetupReport(await runSetup(ctx.config, bus, store));
+  } finally {
+    await Promise.all([bus.close(), store.close()]);
+  }
+}
+
+const program = new Command()
+  .name('rmwatch')
+  .description('Watches remote-maintenance sessions against approved request windows.')
+  .option('-c, --config <file>', 'configuration file (default: $RMWATCH_CONFIG or ./rmwatch.yaml)')
+  .showHelpAfterError();
+
+program
+  .command('setup')
+  .description('create the Kafka topics and Elasticsearch templates and indices (idempotent)')
+  .action(async () => {
+    console.log(await setup(context(program), 15_000));
+  });
+
+program
+  .command('start')
+  .description('bring up the embedded stack when no external one is configured, run setup, and run the pipeline')
+  .option('--once', 'exit after setup and the health check')
+  .option('--keep-stack', 'leave the embedded stack running on exit')
+  .action(async (options: { once?: boolean; keepStack?: boolean }) => {
+    const ctx = context(program);
+    const up = await stackUp(ctx.config, ctx.log);
+    const stopStarted = async () => {
+      if (!options.keepStack && up.started.length > 0) await stackDown(ctx.config, ctx.log, up.started);
+    };
+    try {
+      console.log(await setup(ctx, 30_000));
+    } catch (err) {
+      await stopStarted();
+      throw err;
+    }
+    console.log(formatStatus(ctx.config, await stackStatus(ctx.config)));
+    console.log('health: Kafka and Elasticsearch are ready.');
+    if (options.once) {
+      await stopStarted();
+      return;
+    }
+    console.log('rmwatch is running; Ctrl-C stops it.');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await stopStarted();
+  });
+
+const stack = program.command('stack').description('the embedded local Kafka and Elasticsearch');
+stack
+  .command('up')
+  .description('fetch (cached), start and wait until healthy; reuses servers already running')
+  .action(async () => {
+    const ctx = context(program);
+    const up = await stackUp(ctx.config, ctx.log);
+    console.log(
+      `stack up in ${up.seconds}s (started: ${up.started.join(', ') || 'none'}; reused: ${up.reused.join(', ') || 'none'})`,
+    );
+    console.log(formatStatus(ctx.config, await stackStatus(ctx.config)));
+  });
+stack
+  .command('down')
+  .description('stop the servers the embedded stack started')
+  .option('--only <component>', 'kafka or elasticsearch')
+  .action(async (options: { only?: string }) => {
+    const ctx = context(program);
+    const only = options.only ? [options.only as Component] : undefined;
+    const stopped = await stackDown(ctx.config, ctx.log, only);
+    console.log(stopped.length > 0 ? `stopped: ${stopped.join(', ')}` : 'nothing of ours was running');
+  });
+stack
+  .command('status')
+  .description('what runs where')
+  .action(async () => {
+    const ctx = context(program);
+    console.log(formatStatus(ctx.config, await stackStatus(ctx.config)));
+  });
+
+program
+  .command('config')
+  .description('print the resolved configuration (secrets hidden)')
+  .action(() => {
+    console.log(JSON.stringify(redactConfig(context(program).config), null, 2));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`rmwatch: ${err.message}`);
+    process.exitCode = 2;
+  } else if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else {
+    console.error(`rmwatch: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}

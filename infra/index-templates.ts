@@ -1,0 +1,187 @@
+// Elasticsearch layout (DESIGN.md §7), with explicit mappings: keyword for ids, names and actions; ip for
+// addresses; date for times. `dynamic: strict` makes a document with an unexpected field fail loudly
+// (and go to the dead-letter topic) instead of silently growing the mapping.
+//
+// Departure from DESIGN.md §7: events go to monthly indices `rm-events-YYYY.MM` behind the alias
+// `rm-events`, not to a data stream, because the distribution we run has no data-stream or ILM module;
+// retention deletes whole monthly indices.
+import type { ResolvedConfig } from './config.ts';
+import type { IndexTemplate } from './elasticsearch.ts';
+
+const keyword = { type: 'keyword' } as const;
+const ip = { type: 'ip' } as const;
+const date = { type: 'date' } as const;
+const long = { type: 'long' } as const;
+const integer = { type: 'integer' } as const;
+const bool = { type: 'boolean' } as const;
+/** Free text searchable by words, and sortable/aggregatable as a whole. */
+const text = { type: 'text', fields: { raw: { type: 'keyword', ignore_above: 1024 } } } as const;
+const object = (properties: Record<string, unknown>) => ({ properties });
+
+const EVENT_PROPERTIES = {
+  '@timestamp': date,
+  event: object({ id: keyword, action: keyword, outcome: keyword, dataset: keyword }),
+  observer: object({ vendor: keyword, product: keyword, hostname: keyword, ip }),
+  source: object({ ip, port: integer }),
+  vpn: object({ assigned_ip: ip }),
+  destination: object({ ip, port: integer }),
+  host: object({ name: keyword, ip }),
+  user: object({ name: keyword, domain: keyword }),
+  winlog: object({ logon: object({ id: keyword, type: integer }) }),
+  network: object({ bytes_in: long, bytes_out: long }),
+  session: object({ duration_s: { type: 'double' } }),
+  file: object({ path: keyword }),
+  share: object({ name: keyword }),
+  message: { type: 'text' },
+  log: object({ file: object({ path: keyword, line: long }) }),
+};
+
+const SESSION_PROPERTIES = {
+  id: keyword,
+  status: keyword,
+  start: date,
+  end: date,
+  last_seen: date,
+  layers: keyword,
+  coverage_gaps: keyword,
+  vendor: keyword,
+  operator: keyword,
+  accounts: keyword,
+  vpn_user: keyword,
+  source: object({ ip }),
+  assigned_ip: ip,
+  gateway: keyword,
+  jump_host: keyword,
+  targets: keyword,
+  bytes_in: long,
+  bytes_out: long,
+  duration_s: { type: 'double' },
+  approval_id: keyword,
+  late: bool,
+  evidence: keyword,
+  updated_at: date,
+};
+
+const FINDING_PROPERTIES = {
+  id: keyword,
+  rule: keyword,
+  severity: keyword,
+  session_id: keyword,
+  evidence: keyword,
+  message: text,
+  message_en: text,
+  '@timestamp': date,
+  updated_at: date,
+  vendor: keyword,
+  operator: keyword,
+  account: keyword,
+  host: keyword,
+  approval_id: keyword,
+  disposition: object({ status: keyword, by: keyword, at: date, note: { type: 'text' } }),
+};
+
+const window = object({ start: date, end: date });
+const APPROVAL_PROPERTIES = {
+  id: keyword,
+  vendor: keyword,
+  operators: object({ name: keyword, id: keyword, accounts: keyword }),
+  targets: keyword,
+  purpose: text,
+  window,
+  sources: keyword,
+  status: keyword,
+  approved_by: keyword,
+  report: object({
+    actual: window,
+    operators: keyword,
+    targets_touched: keyword,
+    work_done: { type: 'text' },
+    no_data_taken_out: bool,
+    submitted_at: date,
+  }),
+  updated_at: date,
+};
+
+/** One document per registry entity, whatever its kind; fields a kind lacks stay absent. */
+const REGISTRY_PROPERTIES = {
+  entity_id: keyword,
+  kind: keyword,
+  id: keyword,
+  name: keyword,
+  vendor: keyword,
+  operator: keyword,
+  frozen: bool,
+  frozen_reason: { type: 'text' },
+  frozen_since: date,
+  sources: keyword,
+  accounts: keyword,
+  generic: bool,
+  ip,
+  role: keyword,
+  cidr: keyword,
+  max_concurrent_sessions: integer,
+  max_session_minutes: integer,
+  idle_minutes: integer,
+};
+
+const DEAD_LETTER_PROPERTIES = {
+  stage: keyword,
+  source: keyword,
+  error: { type: 'text', fields: { raw: { type: 'keyword', ignore_above: 1024 } } },
+  raw: { type: 'binary' },
+  at: date,
+  origin: object({ topic: keyword, partition: integer, offset: keyword }),
+};
+
+export const INDEX_PROPERTIES = {
+  events: EVENT_PROPERTIES,
+  sessions: SESSION_PROPERTIES,
+  findings: FINDING_PROPERTIES,
+  approvals: APPROVAL_PROPERTIES,
+  registry: REGISTRY_PROPERTIES,
+  deadletter: DEAD_LETTER_PROPERTIES,
+} as const;
+export type IndexKind = keyof typeof INDEX_PROPERTIES;
+
+export interface IndexLayout {
+  kind: IndexKind;
+  /** Template name; also the alias (events) or the index name (all others). */
+  name: string;
+  template: IndexTemplate;
+  /** Concrete indices setup creates so that readers find them before the first write. */
+  indices: string[];
+}
+
+export function indexName(config: Pick<ResolvedConfig, 'namespace'>, kind: IndexKind): string {
+  return `${config.namespace}rm-${kind}`;
+}
+
+/** The monthly events index a timestamp belongs to (UTC month). */
+export function eventsIndexFor(config: Pick<ResolvedConfig, 'namespace'>, timestamp: string): string {
+  return `${indexName(config, 'events')}-${timestamp.slice(0, 4)}.${timestamp.slice(5, 7)}`;
+}
+
+export function indexLayouts(
+  config: Pick<ResolvedConfig, 'namespace' | 'elasticsearch'>,
+  now: Date = new Date(),
+): IndexLayout[] {
+  const settings = { number_of_shards: 1, number_of_replicas: config.elasticsearch.replicas };
+  return (Object.keys(INDEX_PROPERTIES) as IndexKind[]).map((kind) => {
+    const name = indexName(config, kind);
+    const mappings = { dynamic: 'strict' as const, properties: INDEX_PROPERTIES[kind] };
+    if (kind === 'events') {
+      return {
+        kind,
+        name,
+        template: { index_patterns: [`${name}-*`], priority: 100, template: { settings, mappings, aliases: { [name]: {} } } },
+        indices: [eventsIndexFor(config, now.toISOString())],
+      };
+    }
+    return {
+      kind,
+      name,
+      template: { index_patterns: [name], priority: 100, template: { settings, mappings } },
+      indices: [name],
+    };
+  });
+}

@@ -1,0 +1,320 @@
+// The message bus: the only module that imports the Kafka client, so a client swap touches this file alone.
+// Contract: produce batches (idempotent, acks=all); consume batches and commit a partition's offset only
+// after the handler succeeded for the whole batch (a failing handler gets the same records again);
+// create topics.
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, KafkaMessage, LogEntry, Producer, SASLOptions } from 'kafkajs';
+import type { ResolvedConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import type { TopicSpec } from './topics.ts';
+
+export interface OutgoingRecord {
+  key: string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** Broker or producer timestamp, epoch milliseconds as a string. */
+  timestamp: string;
+}
+
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: IncomingRecord[];
+}
+
+export interface ConsumeOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  fromBeginning?: boolean;
+  handler: (batch: RecordBatch) => Promise<void>;
+  /** Back-off between attempts of a failing handler. */
+  retry?: { initialMs?: number; maxMs?: number };
+  onHandlerError?: (error: unknown, batch: RecordBatch, attempt: number) => void;
+}
+
+export interface Consumption {
+  /** Stops fetching; a batch in its handler finishes or is abandoned uncommitted. */
+  stop(): Promise<void>;
+}
+
+export interface TopicChange {
+  topic: string;
+  action: 'created' | 'unchanged' | 'drift';
+  detail?: string;
+}
+
+export interface MessageBus {
+  produce(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  consume(options: ConsumeOptions): Promise<Consumption>;
+  ensureTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  /** Committed offset per partition (the next offset the group will read; -1 when none). */
+  committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
+  /** Resolves once the cluster answers metadata requests and its group coordinator is loaded. */
+  waitUntilReady(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+// kafkajs is CommonJS; not all of its exports are visible to ESM named imports.
+const { ConfigResourceTypes, Kafka, logLevel: KafkaLogLevel, Partitioners } = kafkajs;
+
+const PRODUCE_CHUNK = 5000;
+
+export function createMessageBus(config: Pick<ResolvedConfig, 'kafka'>, log: Logger): MessageBus {
+  const settings = config.kafka;
+  const kafka = new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    sasl: settings.sasl as SASLOptions | undefined,
+    connectionTimeout: settings.connectionTimeoutMs,
+    logLevel: KafkaLogLevel.INFO,
+    logCreator: () => (entry) => forwardLog(log, entry),
+  });
+
+  let producer: Promise<Producer> | undefined;
+  let admin: Promise<Admin> | undefined;
+  const consumers = new Set<Consumer>();
+
+  const getProducer = (): Promise<Producer> => {
+    producer ??= (async () => {
+      const p = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await p.connect();
+      return p;
+    })().catch((err: unknown) => {
+      producer = undefined;
+      throw err;
+    });
+    return producer;
+  };
+
+  const getAdmin = (): Promise<Admin> => {
+    admin ??= (async () => {
+      const a = kafka.admin();
+      await a.connect();
+      return a;
+    })().catch((err: unknown) => {
+      admin = undefined;
+      throw err;
+    });
+    return admin;
+  };
+
+  return {
+    async produce(topic, records) {
+      if (records.length === 0) return;
+      const p = await getProducer();
+      for (let i = 0; i < records.length; i += PRODUCE_CHUNK) {
+        await p.send({
+          topic,
+          acks: -1,
+          messages: records.slice(i, i + PRODUCE_CHUNK).map((r) => ({
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+          })),
+        });
+      }
+    },
+
+    async consume(options) {
+      const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+      consumers.add(consumer);
+      const initialMs = options.retry?.initialMs ?? 200;
+      const maxMs = options.retry?.maxMs ?? 10_000;
+      const stopping = new AbortController();
+
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          if (batch.messages.length === 0) return;
+          const view: RecordBatch = {
+            topic: batch.topic,
+            partition: batch.partition,
+            records: batch.messages.map((m) => toIncoming(batch.topic, batch.partition, m)),
+          };
+          for (let attempt = 1; ; attempt++) {
+            // Leaving without resolving means the batch is fetched again: by us, or by whoever owns it next.
+            if (!isRunning() || isStale() || stopping.signal.aborted) return;
+            try {
+              await options.handler(view);
+              break;
+            } catch (err) {
+              options.onHandlerError?.(err, view, attempt);
+              log.warn(
+                { err, topic: view.topic, partition: view.partition, attempt },
+                'batch handler failed; retrying the same records',
+              );
+              await sleep(Math.min(maxMs, initialMs * 2 ** (attempt - 1)), stopping.signal);
+              await heartbeat().catch(() => undefined);
+            }
+          }
+          const last = batch.lastOffset();
+          resolveOffset(last);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
+          await heartbeat();
+        },
+      });
+
+      return {
+        async stop() {
+          stopping.abort();
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+    },
+
+    async ensureTopics(specs) {
+      const a = await getAdmin();
+      const existing = new Set(await a.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.name));
+      const changes: TopicChange[] = [];
+      if (missing.length > 0) {
+        await a.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.name,
+            numPartitions: s.partitions,
+            replicationFactor: s.replicationFactor,
+            configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+          })),
+        });
+        for (const s of missing) changes.push({ topic: s.name, action: 'created' });
+      }
+      const present = specs.filter((s) => existing.has(s.name));
+      if (present.length === 0) return changes;
+
+      const metadata = await a.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+      const described = await a.describeConfigs({
+        includeSynonyms: false,
+        resources: present.map((s) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name: s.name,
+          configNames: Object.keys(s.configs),
+        })),
+      });
+      for (const spec of present) {
+        const drift: string[] = [];
+        const partitions = metadata.topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
+        if (partitions !== spec.partitions) drift.push(`partitions ${partitions}, expected ${spec.partitions}`);
+        const entries = described.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
+        for (const [name, want] of Object.entries(spec.configs)) {
+          const have = entries.find((e) => e.configName === name)?.configValue;
+          if (have !== want) drift.push(`${name}=${have ?? '(unset)'}, expected ${want}`);
+        }
+        changes.push(
+          drift.length === 0
+            ? { topic: spec.name, action: 'unchanged' }
+            : { topic: spec.name, action: 'drift', detail: drift.join('; ') },
+        );
+      }
+      return changes;
+    },
+
+    async deleteTopics(names) {
+      if (names.length === 0) return;
+      const a = await getAdmin();
+      const existing = new Set(await a.listTopics());
+      const present = names.filter((n) => existing.has(n));
+      if (present.length > 0) await a.deleteTopics({ topics: present });
+    },
+
+    async committedOffsets(groupId, topic) {
+      const a = await getAdmin();
+      const [result] = await a.fetchOffsets({ groupId, topics: [topic] });
+      return new Map((result?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    },
+
+    async waitUntilReady(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let lastError: unknown;
+      while (Date.now() < deadline) {
+        try {
+          const a = await getAdmin();
+          await a.describeCluster();
+          // The group coordinator loads __consumer_offsets after the broker starts; until then groups fail.
+          await a.describeGroups(['rmwatch-readiness-probe']);
+          return;
+        } catch (err) {
+          lastError = err;
+          await sleep(500);
+        }
+      }
+      throw new Error(`Kafka at ${settings.brokers.join(',')} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+    },
+
+    async close() {
+      const closing: Promise<unknown>[] = [...consumers].map((c) => c.disconnect());
+      consumers.clear();
+      if (producer) closing.push(producer.then((p) => p.disconnect()).catch(() => undefined));
+      if (admin) closing.push(admin.then((a) => a.disconnect()).catch(() => undefined));
+      producer = undefined;
+      admin = undefined;
+      await Promise.allSettled(closing);
+    },
+  };
+}
+
+function toIncoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(m.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key === null ? null : m.key.toString('utf8'),
+    value: m.value,
+    headers,
+    timestamp: m.timestamp,
+  };
+}
+
+function forwardLog(log: Logger, { level, namespace, log: entry }: LogEntry): void {
+  const { message, ...fields } = entry;
+  // The client reports every retriable protocol answer (coordinator loading, leader moving) as an error;
+  // those are routine while a broker starts or rebalances.
+  const routine = namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response');
+  const child = { kafka: fields };
+  if (routine) log.debug(child, message);
+  else if (level === KafkaLogLevel.ERROR) log.error(child, message);
+  else if (level === KafkaLogLevel.WARN) log.warn(child, message);
+  else log.debug(child, message);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

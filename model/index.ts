@@ -1,0 +1,9 @@
+// The one place the shared model lives; every stage imports it from here.
+export * from './common.ts';
+export * from './event.ts';
+export * from './approval.ts';
+export * from './registry.ts';
+export * from './session.ts';
+export * from './finding.ts';
+export * from './deadletter.ts';
+export * from './ids.ts';
