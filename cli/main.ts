@@ -54,7 +54,9 @@ program
 
 program
   .command('start')
-  .description('bring up the embedded stack when no external one is configured, run setup, and run the pipeline')
+  .description(
+    'bring up the embedded stack when no external one is configured, run setup, and run the pipeline',
+  )
   .option('--once', 'exit after setup and the health check')
   .option('--keep-stack', 'leave the embedded stack running on exit')
   .action(async (options: { once?: boolean; keepStack?: boolean }) => {

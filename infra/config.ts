@@ -84,7 +84,9 @@ export const Config = z
     stack: StackSettings.default(() => StackSettings.parse({})),
     topics: TopicSettings.default({ replicationFactor: 1, partitions: {} }),
     log: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
       .strict()
       .default({ level: 'info' }),
   })
@@ -163,7 +165,9 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
     if (text === undefined || text === '') continue;
     const value = coerceEnv(text, kind);
     if (value === undefined) {
-      problems.push(`${name}=${JSON.stringify(text)}: expected ${kind === 'int' ? 'a whole number' : 'true or false'}`);
+      problems.push(
+        `${name}=${JSON.stringify(text)}: expected ${kind === 'int' ? 'a whole number' : 'true or false'}`,
+      );
       continue;
     }
     setPath(raw, path, value);
@@ -177,8 +181,9 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
       result.error.issues.map((issue) => {
         const path = issue.path.map(String);
         const where =
-          issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('') ||
-          '(top level)';
+          issue.path
+            .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`))
+            .join('') || '(top level)';
         const origin = originOf(path, origins);
         return `${where}: ${issue.message}${origin ? ` (from ${origin})` : ''}`;
       }),

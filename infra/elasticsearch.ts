@@ -50,7 +50,11 @@ export interface IndexTemplate {
   priority?: number;
   template: {
     settings?: Record<string, unknown>;
-    mappings: { properties: Record<string, unknown>; dynamic?: 'strict' | boolean; _meta?: Record<string, unknown> };
+    mappings: {
+      properties: Record<string, unknown>;
+      dynamic?: 'strict' | boolean;
+      _meta?: Record<string, unknown>;
+    };
     aliases?: Record<string, object>;
   };
 }
@@ -124,7 +128,10 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
         } catch (err) {
           if (!isTransient(err)) throw err;
           lastProblem = describeError(err);
-          log.warn({ attempt, attempts, documents: pending.length, problem: lastProblem }, 'bulk request failed');
+          log.warn(
+            { attempt, attempts, documents: pending.length, problem: lastProblem },
+            'bulk request failed',
+          );
           continue;
         }
         const retry: IndexedDocument[] = [];
@@ -169,7 +176,9 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
       } catch (err) {
         if (!(err instanceof errors.ResponseError && err.statusCode === 404)) throw err;
       }
-      await client.indices.putIndexTemplate({ name, ...desired } as Parameters<typeof client.indices.putIndexTemplate>[0]);
+      await client.indices.putIndexTemplate({ name, ...desired } as Parameters<
+        typeof client.indices.putIndexTemplate
+      >[0]);
       return existed ? 'updated' : 'created';
     },
 
@@ -182,7 +191,10 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
           return 'created';
         } catch (err) {
           // Another instance created it between our check and our request.
-          if (err instanceof errors.ResponseError && err.body?.error?.type === 'resource_already_exists_exception')
+          if (
+            err instanceof errors.ResponseError &&
+            err.body?.error?.type === 'resource_already_exists_exception'
+          )
             return 'unchanged';
           throw err;
         }
@@ -216,7 +228,8 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
 
     async search(index, body) {
       const result = await client.search<Record<string, unknown>>({ index, ...body });
-      const total = typeof result.hits.total === 'number' ? result.hits.total : (result.hits.total?.value ?? 0);
+      const total =
+        typeof result.hits.total === 'number' ? result.hits.total : (result.hits.total?.value ?? 0);
       return { total, hits: result.hits.hits.map((h) => h._source ?? {}) };
     },
 

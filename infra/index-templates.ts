@@ -16,7 +16,7 @@ const integer = { type: 'integer' } as const;
 const bool = { type: 'boolean' } as const;
 /** Free text searchable by words, and sortable/aggregatable as a whole. */
 const text = { type: 'text', fields: { raw: { type: 'keyword', ignore_above: 1024 } } } as const;
-const object = (properties: Record<string, unknown>) => ({ properties });
+const object = <P extends Record<string, unknown>>(properties: P) => ({ properties });
 
 const EVENT_PROPERTIES = {
   '@timestamp': date,
@@ -173,7 +173,11 @@ export function indexLayouts(
       return {
         kind,
         name,
-        template: { index_patterns: [`${name}-*`], priority: 100, template: { settings, mappings, aliases: { [name]: {} } } },
+        template: {
+          index_patterns: [`${name}-*`],
+          priority: 100,
+          template: { settings, mappings, aliases: { [name]: {} } },
+        },
         indices: [eventsIndexFor(config, now.toISOString())],
       };
     }

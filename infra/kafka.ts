@@ -216,7 +216,8 @@ export function createMessageBus(config: Pick<ResolvedConfig, 'kafka'>, log: Log
       for (const spec of present) {
         const drift: string[] = [];
         const partitions = metadata.topics.find((t) => t.name === spec.name)?.partitions.length ?? 0;
-        if (partitions !== spec.partitions) drift.push(`partitions ${partitions}, expected ${spec.partitions}`);
+        if (partitions !== spec.partitions)
+          drift.push(`partitions ${partitions}, expected ${spec.partitions}`);
         const entries = described.resources.find((r) => r.resourceName === spec.name)?.configEntries ?? [];
         for (const [name, want] of Object.entries(spec.configs)) {
           const have = entries.find((e) => e.configName === name)?.configValue;
@@ -260,7 +261,9 @@ export function createMessageBus(config: Pick<ResolvedConfig, 'kafka'>, log: Log
           await sleep(500);
         }
       }
-      throw new Error(`Kafka at ${settings.brokers.join(',')} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+      throw new Error(
+        `Kafka at ${settings.brokers.join(',')} not ready after ${timeoutMs} ms: ${String(lastError)}`,
+      );
     },
 
     async close() {

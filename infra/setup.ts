@@ -52,7 +52,8 @@ export async function runSetup(
 
 export function formatSetupReport(report: SetupReport): string {
   const lines = report.items.map(
-    (i) => `${i.action.padEnd(9)} ${i.kind.padEnd(14)} ${i.name}${i.detail ? `  (${i.detail}; not changed)` : ''}`,
+    (i) =>
+      `${i.action.padEnd(9)} ${i.kind.padEnd(14)} ${i.name}${i.detail ? `  (${i.detail}; not changed)` : ''}`,
   );
   lines.push(
     report.changed

@@ -46,7 +46,10 @@ export function topicName(config: Pick<ResolvedConfig, 'namespace'>, topic: Topi
   return `${config.namespace}${topic}`;
 }
 
-const COMPACTED_CONFIGS: Record<string, string> = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '60000' };
+const COMPACTED_CONFIGS: Record<string, string> = {
+  'cleanup.policy': 'compact',
+  'min.compaction.lag.ms': '60000',
+};
 const DELETE_CONFIGS: Record<string, string> = { 'cleanup.policy': 'delete' };
 
 export function topicSpecs(config: Pick<ResolvedConfig, 'namespace' | 'topics'>): TopicSpec[] {

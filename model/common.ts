@@ -2,8 +2,10 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** An IPv4 or IPv6 address without zone index or port, as Elasticsearch's `ip` type accepts it. */
-export const IpAddress = z.string().refine((s) => isIP(s) !== 0, { message: 'not an IPv4 or IPv6 address' });
+/** An IPv4 or IPv6 address, no port and no zone index (`%10` is local to the logging host; normalisers strip it). */
+export const IpAddress = z.string().refine((s) => isIP(s) !== 0 && !s.includes('%'), {
+  message: 'not an IPv4 or IPv6 address (without zone index)',
+});
 
 /** `a.b.c.d/n` or `x::/n`; a bare address counts as a host route (/32 or /128). */
 export const Cidr = z.string().refine(

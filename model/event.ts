@@ -30,7 +30,9 @@ export type EventAction = z.infer<typeof EventAction>;
 export const EventOutcome = z.enum(['success', 'failure', 'unknown']);
 
 /** `vpn.cisco_asa`, `windows.security`, `rdgateway`: lower-case dotted words. */
-export const EventDataset = z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'lower-case dotted name expected');
+export const EventDataset = z
+  .string()
+  .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'lower-case dotted name expected');
 
 const Endpoint = z.object({ ip: IpAddress.optional(), port: Port.optional() });
 

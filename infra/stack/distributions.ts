@@ -51,24 +51,29 @@ export function fetchKafka(cacheDir: string, version: string, log: Logger): Prom
 
 /** The unpacked Elasticsearch home (`bin/elasticsearch`, `modules/`, …). */
 export function fetchElasticsearch(cacheDir: string, version: string, log: Logger): Promise<string> {
-  return fetchOnce(join(cacheDir, `elasticsearch-${version}`), log, `Elasticsearch ${version}`, async (work) => {
-    const zipDir = join(work, 'zip');
-    await runCommand('mvn', [
-      '-B',
-      '-q',
-      '-f',
-      join(here, 'elasticsearch', 'pom.xml'),
-      `-Delasticsearch.version=${version}`,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${zipDir}`,
-    ]);
-    const zip = readdirSync(zipDir).find((f) => f.endsWith('.zip'));
-    if (!zip) throw new Error(`no Elasticsearch zip was fetched into ${zipDir}`);
-    await runCommand('unzip', ['-q', join(zipDir, zip), '-d', join(work, 'unpacked')]);
-    const [home] = readdirSync(join(work, 'unpacked'));
-    if (!home) throw new Error('the Elasticsearch zip was empty');
-    const homeDir = join(work, 'unpacked', home);
-    for (const f of readdirSync(join(homeDir, 'bin'))) chmodSync(join(homeDir, 'bin', f), 0o755);
-    return homeDir;
-  });
+  return fetchOnce(
+    join(cacheDir, `elasticsearch-${version}`),
+    log,
+    `Elasticsearch ${version}`,
+    async (work) => {
+      const zipDir = join(work, 'zip');
+      await runCommand('mvn', [
+        '-B',
+        '-q',
+        '-f',
+        join(here, 'elasticsearch', 'pom.xml'),
+        `-Delasticsearch.version=${version}`,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${zipDir}`,
+      ]);
+      const zip = readdirSync(zipDir).find((f) => f.endsWith('.zip'));
+      if (!zip) throw new Error(`no Elasticsearch zip was fetched into ${zipDir}`);
+      await runCommand('unzip', ['-q', join(zipDir, zip), '-d', join(work, 'unpacked')]);
+      const [home] = readdirSync(join(work, 'unpacked'));
+      if (!home) throw new Error('the Elasticsearch zip was empty');
+      const homeDir = join(work, 'unpacked', home);
+      for (const f of readdirSync(join(homeDir, 'bin'))) chmodSync(join(homeDir, 'bin', f), 0o755);
+      return homeDir;
+    },
+  );
 }

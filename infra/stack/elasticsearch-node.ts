@@ -1,7 +1,16 @@
 // One Elasticsearch node on 127.0.0.1, security off (loopback only), from the integ-test distribution.
 // Elasticsearch refuses to run as root, so a root caller runs it as the system user `rmwatch-es`.
 import { createHash } from 'node:crypto';
-import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ResolvedConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -85,7 +94,14 @@ async function ensureServiceUser(): Promise<{ uid: number; gid: number }> {
   try {
     await runCommand('id', ['-u', SERVICE_USER]);
   } catch {
-    await runCommand('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVICE_USER]);
+    await runCommand('useradd', [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      SERVICE_USER,
+    ]);
   }
   const uid = Number((await runCommand('id', ['-u', SERVICE_USER])).stdout.trim());
   const gid = Number((await runCommand('id', ['-g', SERVICE_USER])).stdout.trim());

@@ -7,7 +7,12 @@ import type { ResolvedConfig } from '../config.ts';
 import { createSearchStore } from '../elasticsearch.ts';
 import { createMessageBus } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
-import { elasticsearchDir, elasticsearchPid, startElasticsearch, stopElasticsearch } from './elasticsearch-node.ts';
+import {
+  elasticsearchDir,
+  elasticsearchPid,
+  startElasticsearch,
+  stopElasticsearch,
+} from './elasticsearch-node.ts';
 import { kafkaPid, startKafka, stopKafka } from './kafka-broker.ts';
 import { isOurProcess, sleep } from './processes.ts';
 
@@ -37,7 +42,8 @@ export async function stackUp(config: ResolvedConfig, log: Logger): Promise<UpRe
     const reused: Component[] = [];
     const starting: Promise<unknown>[] = [];
     if (config.stack.embeddedKafka) {
-      if (kafkaPid(config.stack) !== undefined || (await portOpen(config.stack.kafkaPort))) reused.push('kafka');
+      if (kafkaPid(config.stack) !== undefined || (await portOpen(config.stack.kafkaPort)))
+        reused.push('kafka');
       else {
         started.push('kafka');
         starting.push(startKafka(config.stack, log));
@@ -72,12 +78,15 @@ export async function stackUp(config: ResolvedConfig, log: Logger): Promise<UpRe
 }
 
 /** Stops the embedded servers this stack started (by pid); leaves anything else alone. */
-export async function stackDown(config: ResolvedConfig, log: Logger, only?: readonly Component[]): Promise<Component[]> {
+export async function stackDown(
+  config: ResolvedConfig,
+  log: Logger,
+  only?: readonly Component[],
+): Promise<Component[]> {
   const stopped: Component[] = [];
   const wanted = (c: Component) => only === undefined || only.includes(c);
   const stops: Promise<void>[] = [];
-  if (wanted('kafka'))
-    stops.push(stopKafka(config.stack).then((s) => void (s && stopped.push('kafka'))));
+  if (wanted('kafka')) stops.push(stopKafka(config.stack).then((s) => void (s && stopped.push('kafka'))));
   if (wanted('elasticsearch'))
     stops.push(stopElasticsearch(config.stack).then((s) => void (s && stopped.push('elasticsearch'))));
   await Promise.all(stops);
@@ -102,14 +111,21 @@ export async function stackStatus(config: ResolvedConfig): Promise<ComponentStat
       endpoint: config.elasticsearch.url,
       embedded: config.stack.embeddedElasticsearch,
       pid: config.stack.embeddedElasticsearch ? elasticsearchPid(config.stack) : undefined,
-      reachable: await portOpen(Number(esUrl.port || (esUrl.protocol === 'https:' ? 443 : 80)), esUrl.hostname),
+      reachable: await portOpen(
+        Number(esUrl.port || (esUrl.protocol === 'https:' ? 443 : 80)),
+        esUrl.hostname,
+      ),
     },
   ];
 }
 
 export function formatStatus(config: ResolvedConfig, statuses: readonly ComponentStatus[]): string {
   const lines = statuses.map((s) => {
-    const who = !s.embedded ? 'external' : s.pid !== undefined ? `embedded, pid ${s.pid}` : 'embedded, not started by rmwatch';
+    const who = !s.embedded
+      ? 'external'
+      : s.pid !== undefined
+        ? `embedded, pid ${s.pid}`
+        : 'embedded, not started by rmwatch';
     return `${s.component.padEnd(13)} ${s.reachable ? 'up  ' : 'down'}  ${s.endpoint}  (${who})`;
   });
   lines.push(`stack folder: ${config.stack.dir}; Elasticsearch data: ${elasticsearchDir(config.stack)}`);
@@ -141,7 +157,8 @@ async function withStackLock<T>(dir: string, work: () => Promise<T>): Promise<T>
       break;
     } catch {
       const holder = Number(readFileSafe(lock));
-      if (!Number.isInteger(holder) || holder <= 0 || !isOurProcess(holder, 'node')) rmSync(lock, { force: true });
+      if (!Number.isInteger(holder) || holder <= 0 || !isOurProcess(holder, 'node'))
+        rmSync(lock, { force: true });
       else await sleep(500);
     }
   }

@@ -1,0 +1,116 @@
+// What integration tests share: a configuration in a namespace of their own (so test files never see each
+// other's topics and indices), the real command-line clients, and clean-up.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type ResolvedConfig } from '../../infra/config.ts';
+import { createSearchStore, type SearchStore } from '../../infra/elasticsearch.ts';
+import { createMessageBus, type MessageBus } from '../../infra/kafka.ts';
+import { createLogger, type Logger } from '../../infra/logger.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Harness {
+  namespace: string;
+  config: ResolvedConfig;
+  log: Logger;
+  bus: MessageBus;
+  store: SearchStore;
+  /** Environment for child processes (the CLI) that puts them in this harness's namespace. */
+  env: NodeJS.ProcessEnv;
+  cleanup(): Promise<void>;
+}
+
+export function createHarness(label: string): Harness {
+  const namespace = `t-${label}-${randomBytes(3).toString('hex')}.`;
+  const env = { ...process.env, RMWATCH_NAMESPACE: namespace, RMWATCH_LOG_LEVEL: 'warn' };
+  const config = loadConfig({ env });
+  const log = createLogger(process.env.RMWATCH_LOG_LEVEL ?? 'warn', `test-${label}`);
+  const bus = createMessageBus(config, log);
+  const store = createSearchStore(config, log);
+  return {
+    namespace,
+    config,
+    log,
+    bus,
+    store,
+    env,
+    async cleanup() {
+      await store.deleteIndices(`${namespace}*`).catch(() => undefined);
+      await store.deleteIndexTemplates(`${namespace}*`).catch(() => undefined);
+      const topics = (await kcat(['-L', '-J'], config)).stdout;
+      const names = (JSON.parse(topics) as { topics: { topic: string }[] }).topics
+        .map((t) => t.topic)
+        .filter((t) => t.startsWith(namespace));
+      await bus.deleteTopics(names).catch(() => undefined);
+      await Promise.all([bus.close(), store.close()]);
+    },
+  };
+}
+
+export interface Output {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+  options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Output> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env ?? process.env, cwd: REPO_ROOT });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** kcat, the real Kafka command-line client, against the configured brokers. */
+export async function kcat(args: readonly string[], config: ResolvedConfig, input?: string): Promise<Output> {
+  const result = await run('kcat', ['-b', config.kafka.brokers.join(','), ...args], {
+    input,
+    timeoutMs: 60_000,
+  });
+  if (result.code !== 0) throw new Error(`kcat ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result;
+}
+
+/** curl against the configured Elasticsearch; returns the parsed JSON answer. */
+export async function esCurl(
+  config: ResolvedConfig,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const args = [
+    '-sS',
+    '-X',
+    method,
+    `${config.elasticsearch.url}${path}`,
+    '-H',
+    'content-type: application/json',
+  ];
+  if (body !== undefined) args.push('--data-binary', '@-');
+  const result = await run('curl', args, { input: body === undefined ? undefined : JSON.stringify(body) });
+  if (result.code !== 0) throw new Error(`curl ${method} ${path} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as unknown;
+}
+
+/** The rmwatch command line, as a user runs it. */
+export function rmwatch(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Output> {
+  return run(process.execPath, ['cli/rmwatch.mjs', ...args], { env, timeoutMs: 300_000 });
+}
