@@ -79,9 +79,16 @@ program
     }
     console.log('rmwatch is running; Ctrl-C stops it.');
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      // Signal listeners alone do not keep Node's event loop alive.
+      const alive = setInterval(() => undefined, 60_000);
+      const stop = () => {
+        clearInterval(alive);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
+    console.log('stopping…');
     await stopStarted();
   });
 

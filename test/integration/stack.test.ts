@@ -1,11 +1,12 @@
 // The embedded stack's life cycle, with a second Kafka broker on ports of its own so the shared stack
 // the other tests use stays untouched.
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../../infra/stack/stack.ts';
-import { createHarness, rmwatch, type Harness } from '../support/harness.ts';
+import { createHarness, REPO_ROOT, rmwatch, type Harness } from '../support/harness.ts';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
@@ -57,5 +58,27 @@ describe('embedded stack', () => {
     const status = await rmwatch(['stack', 'status'], env);
     expect(status.stdout).toMatch(/kafka +down/);
     expect((await rmwatch(['stack', 'down'], env)).stdout.trim()).toBe('nothing of ours was running');
+  });
+
+  it('start keeps running until Ctrl-C, then stops the servers it started', async () => {
+    const child = spawn(process.execPath, ['cli/rmwatch.mjs', 'start'], { cwd: REPO_ROOT, env });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 120_000;
+    while (!stdout.includes('Ctrl-C stops it') && Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`start exited early:\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(child.exitCode).toBe(null);
+    expect(await portOpen(29092)).toBe(true);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/stopping…/);
+    expect(await portOpen(29092)).toBe(false);
+    expect(await portOpen(h.config.stack.elasticsearchPort)).toBe(true);
   });
 });
