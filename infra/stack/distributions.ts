@@ -32,19 +32,27 @@ async function fetchOnce(
   return target;
 }
 
+/** Resolves the dependencies of one of our poms (`infra/stack/<pom>/pom.xml`) into `outputDirectory`. */
+function copyDependencies(pom: string, properties: Record<string, string>, outputDirectory: string) {
+  return runCommand('mvn', [
+    '-B',
+    '-q',
+    '-f',
+    join(here, pom, 'pom.xml'),
+    ...Object.entries(properties).map(([k, v]) => `-D${k}=${v}`),
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${outputDirectory}`,
+  ]);
+}
+
 /** The folder of Kafka's broker jars (`…/libs/*.jar`). */
 export function fetchKafka(cacheDir: string, version: string, log: Logger): Promise<string> {
   return fetchOnce(join(cacheDir, `kafka-${version}`), log, `Kafka ${version}`, async (work) => {
-    await runCommand('mvn', [
-      '-B',
-      '-q',
-      '-f',
-      join(here, 'kafka', 'pom.xml'),
-      `-Dkafka.version=${version}`,
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${join(work, 'libs')}`,
-      '-DincludeScope=runtime',
-    ]);
+    await copyDependencies(
+      'kafka',
+      { 'kafka.version': version, includeScope: 'runtime' },
+      join(work, 'libs'),
+    );
     return work;
   });
 }
@@ -57,15 +65,7 @@ export function fetchElasticsearch(cacheDir: string, version: string, log: Logge
     `Elasticsearch ${version}`,
     async (work) => {
       const zipDir = join(work, 'zip');
-      await runCommand('mvn', [
-        '-B',
-        '-q',
-        '-f',
-        join(here, 'elasticsearch', 'pom.xml'),
-        `-Delasticsearch.version=${version}`,
-        'dependency:copy-dependencies',
-        `-DoutputDirectory=${zipDir}`,
-      ]);
+      await copyDependencies('elasticsearch', { 'elasticsearch.version': version }, zipDir);
       const zip = readdirSync(zipDir).find((f) => f.endsWith('.zip'));
       if (!zip) throw new Error(`no Elasticsearch zip was fetched into ${zipDir}`);
       await runCommand('unzip', ['-q', join(zipDir, zip), '-d', join(work, 'unpacked')]);

@@ -29,6 +29,23 @@ function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Prom
   });
 }
 
+/** Consumes `topic` from the start in a group of its own until `count` records arrived. */
+async function readBack(topic: string, count: number): Promise<IncomingRecord[]> {
+  const seen: IncomingRecord[] = [];
+  const consumption = await h.bus.consume({
+    groupId: `${topic}.reader`,
+    topics: [topic],
+    fromBeginning: true,
+    handler: async (batch) => void seen.push(...batch.records),
+  });
+  try {
+    await until(() => seen.length >= count, `${count} records from ${topic}`);
+  } finally {
+    await consumption.stop();
+  }
+  return seen;
+}
+
 const values = (records: readonly IncomingRecord[]) => records.map((r) => r.value?.toString('utf8'));
 
 describe('message bus', () => {
@@ -39,15 +56,7 @@ describe('message bus', () => {
       topic,
       sent.map((value, i) => ({ key: 'jump01', value, headers: { seq: String(i) } })),
     );
-    const seen: IncomingRecord[] = [];
-    const consumption = await h.bus.consume({
-      groupId: `${h.namespace}order`,
-      topics: [topic],
-      fromBeginning: true,
-      handler: async (batch) => void seen.push(...batch.records),
-    });
-    await until(() => seen.length >= sent.length, 'all records');
-    await consumption.stop();
+    const seen = await readBack(topic, sent.length);
     expect(values(seen)).toEqual(sent);
     expect(seen.every((r) => r.key === 'jump01')).toBe(true);
     expect(seen.map((r) => r.headers.seq)).toEqual(sent.map((_, i) => String(i)));
@@ -132,15 +141,7 @@ describe('message bus', () => {
     await kcat(['-P', '-t', topic, '-K', '\t'], h.config, 'asa01\tfrom kcat 1\nasa01\tfrom kcat 2 保守\n');
     await h.bus.produce(topic, [{ key: 'asa01', value: 'from rmwatch 3' }]);
 
-    const seen: IncomingRecord[] = [];
-    const consumption = await h.bus.consume({
-      groupId: `${h.namespace}kcat`,
-      topics: [topic],
-      fromBeginning: true,
-      handler: async (batch) => void seen.push(...batch.records),
-    });
-    await until(() => seen.length >= 3, 'three records');
-    await consumption.stop();
+    const seen = await readBack(topic, 3);
     expect(values(seen)).toEqual(['from kcat 1', 'from kcat 2 保守', 'from rmwatch 3']);
 
     const read = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n'], h.config);
@@ -158,15 +159,7 @@ describe('message bus', () => {
       topic,
       Array.from({ length: 300 }, (_, i) => ({ key: keys[i % 3] ?? null, value: String(i) })),
     );
-    const seen: IncomingRecord[] = [];
-    const consumption = await h.bus.consume({
-      groupId: `${h.namespace}keyed`,
-      topics: [topic],
-      fromBeginning: true,
-      handler: async (batch) => void seen.push(...batch.records),
-    });
-    await until(() => seen.length >= 300, 'all keyed records');
-    await consumption.stop();
+    const seen = await readBack(topic, 300);
     for (const key of keys) {
       const mine = seen.filter((r) => r.key === key);
       expect(new Set(mine.map((r) => r.partition)).size).toBe(1);
