@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { SyslogCollectorSettings } from '../collectors/syslog/settings.ts';
 
 const HostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port');
 const TcpPort = z.number().int().min(1).max(65535);
@@ -83,6 +84,10 @@ export const Config = z
     elasticsearch: ElasticsearchSettings.default({ requestTimeoutMs: 30000 }),
     stack: StackSettings.default(() => StackSettings.parse({})),
     topics: TopicSettings.default({ replicationFactor: 1, partitions: {} }),
+    collectors: z
+      .object({ syslog: SyslogCollectorSettings.default(() => SyslogCollectorSettings.parse({})) })
+      .strict()
+      .default(() => ({ syslog: SyslogCollectorSettings.parse({}) })),
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -70,7 +70,19 @@ const { ConfigResourceTypes, Kafka, logLevel: KafkaLogLevel, Partitioners } = ka
 
 const PRODUCE_CHUNK = 5000;
 
-export function createMessageBus(config: Pick<ResolvedConfig, 'kafka'>, log: Logger): MessageBus {
+export interface BusOptions {
+  /**
+   * How often a failed produce is retried inside the client before it reports the failure. Collectors
+   * keep this low: they have a journal to fall back on and must not hold records in memory for long.
+   */
+  produceRetries?: number;
+}
+
+export function createMessageBus(
+  config: Pick<ResolvedConfig, 'kafka'>,
+  log: Logger,
+  options: BusOptions = {},
+): MessageBus {
   const settings = config.kafka;
   const kafka = new Kafka({
     clientId: settings.clientId,
@@ -92,6 +104,10 @@ export function createMessageBus(config: Pick<ResolvedConfig, 'kafka'>, log: Log
         idempotent: true,
         maxInFlightRequests: 1,
         createPartitioner: Partitioners.DefaultPartitioner,
+        retry:
+          options.produceRetries === undefined
+            ? undefined
+            : { retries: options.produceRetries, maxRetryTime: 2000 },
       });
       await p.connect();
       return p;

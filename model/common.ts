@@ -39,3 +39,16 @@ export const RecordId = z
 export const NonEmptyText = z.string().trim().min(1);
 
 export const ByteCount = z.number().int().nonnegative();
+
+/** An IANA time zone name such as `Asia/Tokyo` or `UTC`. */
+export const TimeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an IANA time zone (e.g. Asia/Tokyo, UTC)' },
+);

@@ -7,3 +7,6 @@ export * from './session.ts';
 export * from './finding.ts';
 export * from './deadletter.ts';
 export * from './ids.ts';
+export * from './charset.ts';
+export * from './raw.ts';
+export * from './network.ts';

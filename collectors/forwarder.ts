@@ -1,0 +1,165 @@
+// Hands a collector's records to Kafka in batches, in arrival order. While Kafka cannot take them they go to
+// the disk journal, and every later record follows them there until the journal is replayed, so the order
+// per sender holds across an outage. Memory stays bounded: past `spillRecords` queued records the queue
+// moves to the journal, and past `highWaterRecords` the collector is told to slow its senders down.
+import { z } from 'zod';
+import type { MessageBus, OutgoingRecord } from '../infra/kafka.ts';
+import type { Logger } from '../infra/logger.ts';
+import type { Counters } from '../infra/metrics.ts';
+import type { Journal, JournalEntry } from './journal.ts';
+
+export const ForwarderSettings = z
+  .object({
+    maxBatchRecords: z.number().int().positive().default(5000),
+    lingerMs: z.number().int().nonnegative().default(5),
+    highWaterRecords: z.number().int().positive().default(20_000),
+    spillRecords: z.number().int().positive().default(100_000),
+    retryInitialMs: z.number().int().positive().default(500),
+    retryMaxMs: z.number().int().positive().default(10_000),
+  })
+  .strict();
+export type ForwarderSettings = z.infer<typeof ForwarderSettings>;
+
+export class Forwarder {
+  private queue: JournalEntry[] = [];
+  private pumping: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pressured = false;
+  private closed = false;
+  private failures = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly journal: Journal,
+    private readonly settings: ForwarderSettings,
+    private readonly log: Logger,
+    private readonly counters: Counters,
+    /** Called with true when senders should pause, false when they may go on. */
+    private readonly onPressure: (high: boolean) => void = () => undefined,
+  ) {
+    if (!journal.isEmpty) this.schedule(0);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  send(topic: string, record: OutgoingRecord): void {
+    this.queue.push({ topic, record });
+    if (this.queue.length >= this.settings.spillRecords) {
+      this.journal.append(this.queue.splice(0));
+      this.counters.inc('spilled');
+    }
+    this.updatePressure();
+    this.schedule(this.queue.length >= this.settings.maxBatchRecords ? 0 : this.settings.lingerMs);
+  }
+
+  /** Resolves when everything sent so far is in Kafka (not merely journaled). */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || !this.journal.isEmpty || this.pumping) {
+      this.schedule(0);
+      this.wake?.();
+      await (this.pumping ?? Promise.resolve());
+      if (this.closed) return;
+    }
+  }
+
+  /** Stops; what Kafka has not taken stays in the journal for the next run. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.wake?.();
+    await this.pumping;
+    this.journal.append(this.queue.splice(0));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed || this.pumping) return;
+    if (this.timer && delayMs > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pumping = this.pump().finally(() => {
+        this.pumping = undefined;
+        if (!this.closed && (this.queue.length > 0 || !this.journal.isEmpty))
+          this.schedule(this.settings.lingerMs);
+      });
+    }, delayMs);
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.closed && (this.queue.length > 0 || !this.journal.isEmpty)) {
+      if (!this.journal.isEmpty) {
+        // Order: whatever is queued now came after what is journaled.
+        this.journal.append(this.queue.splice(0));
+        this.updatePressure();
+        try {
+          const replayed = await this.journal.drain((entries) => this.produce(entries));
+          this.recovered(replayed);
+        } catch (err) {
+          await this.backOff(err);
+        }
+        continue;
+      }
+      const batch = this.queue.splice(0, this.settings.maxBatchRecords);
+      this.updatePressure();
+      try {
+        await this.produce(batch);
+        this.recovered(0);
+      } catch (err) {
+        this.journal.append(batch);
+        this.counters.inc('spooled', batch.length);
+        await this.backOff(err);
+      }
+    }
+  }
+
+  private async produce(entries: readonly JournalEntry[]): Promise<void> {
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    for (const { topic, record } of entries) {
+      const list = byTopic.get(topic) ?? [];
+      list.push(record);
+      byTopic.set(topic, list);
+    }
+    for (const [topic, records] of byTopic) await this.bus.produce(topic, records);
+    this.counters.inc('forwarded', entries.length);
+  }
+
+  private recovered(replayed: number): void {
+    if (this.failures > 0 || replayed > 0) this.log.info({ replayed }, 'Kafka takes records again');
+    this.failures = 0;
+  }
+
+  private async backOff(err: unknown): Promise<void> {
+    this.failures++;
+    this.counters.inc('produce_failures');
+    const delay = Math.min(this.settings.retryMaxMs, this.settings.retryInitialMs * 2 ** (this.failures - 1));
+    if (this.failures === 1 || this.failures % 10 === 0)
+      this.log.warn(
+        { err: String(err), journaled: this.journal.records, retryInMs: delay },
+        'Kafka unavailable; spooling to the journal',
+      );
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, delay);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  private updatePressure(): void {
+    const high = this.queue.length >= this.settings.highWaterRecords;
+    const low = this.queue.length <= this.settings.highWaterRecords / 2;
+    if (high && !this.pressured) {
+      this.pressured = true;
+      this.counters.inc('backpressure_pauses');
+      this.onPressure(true);
+    } else if (low && this.pressured) {
+      this.pressured = false;
+      this.onPressure(false);
+    }
+  }
+}
