@@ -16,6 +16,8 @@ export const ForwarderSettings = z
     spillRecords: z.number().int().positive().default(100_000),
     retryInitialMs: z.number().int().positive().default(500),
     retryMaxMs: z.number().int().positive().default(10_000),
+    /** A produce not acknowledged by then counts as failed: its records go to the journal. */
+    produceTimeoutMs: z.number().int().positive().default(5_000),
   })
   .strict();
 export type ForwarderSettings = z.infer<typeof ForwarderSettings>;
@@ -122,7 +124,23 @@ export class Forwarder {
       list.push(record);
       byTopic.set(topic, list);
     }
-    for (const [topic, records] of byTopic) await this.bus.produce(topic, records);
+    const sending = (async () => {
+      for (const [topic, records] of byTopic) await this.bus.produce(topic, records);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Kafka did not acknowledge within ${this.settings.produceTimeoutMs} ms`)),
+        this.settings.produceTimeoutMs,
+      );
+    });
+    // If the late produce still succeeds, its records arrive twice; the journal copy keeps them from being lost.
+    sending.catch(() => undefined);
+    try {
+      await Promise.race([sending, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
     this.counters.inc('forwarded', entries.length);
   }
 

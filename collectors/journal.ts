@@ -82,12 +82,28 @@ export class Journal {
   }
 
   append(entries: readonly JournalEntry[]): void {
-    if (entries.length === 0) return;
-    const data = encode(entries);
+    // Written in segment-sized pieces, so that a long backlog can push out the oldest segments piece by piece.
+    let piece: Buffer[] = [];
+    let pieceBytes = 0;
+    const writePiece = () => {
+      if (piece.length > 0) this.write(Buffer.concat(piece), piece.length);
+      piece = [];
+      pieceBytes = 0;
+    };
+    for (const entry of entries) {
+      const data = encode(entry);
+      if (pieceBytes + data.length > this.settings.segmentBytes) writePiece();
+      piece.push(data);
+      pieceBytes += data.length;
+    }
+    writePiece();
+  }
+
+  private write(data: Buffer, records: number): void {
     if (this.bytes + data.length > this.settings.maxBytes && !this.makeRoom(data.length)) {
-      this.counters.inc('journal_dropped', entries.length);
+      this.counters.inc('journal_dropped', records);
       this.log.error(
-        { dropped: entries.length, policy: this.settings.whenFull, bytes: this.bytes },
+        { dropped: records, policy: this.settings.whenFull, bytes: this.bytes },
         'journal full: newest records dropped',
       );
       return;
@@ -105,8 +121,8 @@ export class Journal {
     }
     appendFileSync(tail.path, data);
     tail.bytes += data.length;
-    tail.records += entries.length;
-    this.counters.inc('journal_appended', entries.length);
+    tail.records += records;
+    this.counters.inc('journal_appended', records);
   }
 
   /** Sends the journal oldest first; throws (keeping what was not sent) when `send` fails. */
@@ -120,7 +136,10 @@ export class Journal {
         const entries = decode(readFileSync(oldest.path));
         await send(entries);
         rmSync(oldest.path, { force: true });
-        this.segments.shift();
+        const index = this.segments.indexOf(oldest);
+        if (index >= 0) this.segments.splice(index, 1);
+        // Dropped for space while Kafka was taking it after all: it was delivered, not lost.
+        else this.counters.inc('journal_dropped', -entries.length);
         sent += entries.length;
         this.counters.inc('journal_replayed', entries.length);
       } finally {
@@ -132,9 +151,11 @@ export class Journal {
   /** Frees space for `needed` bytes by the drop-oldest policy; false when the policy keeps old records. */
   private makeRoom(needed: number): boolean {
     if (this.settings.whenFull === 'drop-newest') return false;
+    if (needed > this.settings.maxBytes) return false;
     while (this.bytes + needed > this.settings.maxBytes) {
-      const victim = this.segments.find((s) => s !== this.draining);
-      if (!victim || needed > this.settings.maxBytes) return false;
+      // The segment being replayed is the oldest too: if Kafka fails it, it is dropped like any other.
+      const victim = this.segments[0];
+      if (!victim) return false;
       rmSync(victim.path, { force: true });
       this.segments.splice(this.segments.indexOf(victim), 1);
       this.counters.inc('journal_dropped', victim.records);
@@ -148,19 +169,15 @@ export class Journal {
 }
 
 // Each entry: 4-byte big-endian length, then JSON {t, k, h, v (base64)}.
-function encode(entries: readonly JournalEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const { topic, record } of entries) {
-    const value =
-      record.value === null
-        ? null
-        : (typeof record.value === 'string' ? Buffer.from(record.value) : record.value).toString('base64');
-    const body = Buffer.from(JSON.stringify({ t: topic, k: record.key, h: record.headers ?? {}, v: value }));
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(body.length);
-    parts.push(length, body);
-  }
-  return Buffer.concat(parts);
+function encode({ topic, record }: JournalEntry): Buffer {
+  const value =
+    record.value === null
+      ? null
+      : (typeof record.value === 'string' ? Buffer.from(record.value) : record.value).toString('base64');
+  const body = Buffer.from(JSON.stringify({ t: topic, k: record.key, h: record.headers ?? {}, v: value }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(body.length);
+  return Buffer.concat([length, body]);
 }
 
 const StoredEntry = z.object({

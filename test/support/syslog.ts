@@ -31,11 +31,14 @@ export async function setupNamespace(h: Harness): Promise<void> {
   await runSetup(h.config, h.bus, h.store);
 }
 
-/** Reads `topic` from the beginning until `count` records (or `timeoutMs`), in a group of its own. */
+/**
+ * Reads `topic` from the beginning, in a group of its own, until `done` says so (a count of records, or a
+ * predicate over what was read) or `timeoutMs` passed.
+ */
 export async function readTopic(
   h: Harness,
   topic: string,
-  count: number,
+  done: number | ((records: readonly IncomingRecord[]) => boolean),
   timeoutMs = 60_000,
 ): Promise<IncomingRecord[]> {
   const seen: IncomingRecord[] = [];
@@ -46,7 +49,8 @@ export async function readTopic(
     handler: async (batch) => void seen.push(...batch.records),
   });
   const deadline = Date.now() + timeoutMs;
-  while (seen.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const finished = typeof done === 'number' ? () => seen.length >= done : () => done(seen);
+  while (!finished() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await consumption.stop();
   return seen;
 }
