@@ -92,7 +92,10 @@ export function createMessageBus(
     connectionTimeout: settings.connectionTimeoutMs,
     logLevel: KafkaLogLevel.INFO,
     // A collector wants to hear of an outage fast (it has a journal); processors keep the client's patience.
-    retry: options.produceRetries === undefined ? undefined : { retries: options.produceRetries, maxRetryTime: 2000 },
+    retry:
+      options.produceRetries === undefined
+        ? undefined
+        : { retries: options.produceRetries, maxRetryTime: 2000 },
     logCreator: () => (entry) => forwardLog(log, entry),
   });
 
