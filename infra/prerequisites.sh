@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs the system tools rmwatch's stack and tests use, when missing: a JDK and Maven fetch and run
-# Kafka and Elasticsearch; kcat and curl are the real clients the tests talk through; unzip unpacks
-# the Elasticsearch distribution; util-linux brings logger and runuser.
+# Installs the system tools rmwatch's stack, tests and benchmarks use, when missing: a JDK and Maven fetch
+# and run Kafka and Elasticsearch; unzip unpacks Elasticsearch; kcat, curl, logger (bsdutils) and rsyslog
+# (with its TLS and Kafka modules) are the real clients the tests and benchmarks talk through; openssl
+# makes the tests' certificates.
 set -euo pipefail
 
-declare -A package_of=([kcat]=kcat [curl]=curl [unzip]=unzip [java]=default-jre-headless [mvn]=maven [runuser]=util-linux [logger]=bsdutils)
 missing=()
-for tool in "${!package_of[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+for package in kcat curl unzip util-linux bsdutils openssl rsyslog rsyslog-gnutls rsyslog-kafka; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
