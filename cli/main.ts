@@ -5,7 +5,12 @@ import { createSearchStore } from '../infra/elasticsearch.ts';
 import { createMessageBus } from '../infra/kafka.ts';
 import { createLogger, type Logger } from '../infra/logger.ts';
 import { formatSetupReport, runSetup } from '../infra/setup.ts';
+import { TimeZone } from '../model/common.ts';
+import { parseFiles } from './parse.ts';
 import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
+
+/** A mistake in how a command was called: reported without a stack, exit status 2. */
+class UsageError extends Error {}
 
 interface Context {
   config: ResolvedConfig;
@@ -123,6 +128,35 @@ stack
   });
 
 program
+  .command('parse')
+  .description(
+    'print canonical events (JSON lines) for the records of exported log files; dead letters on stderr',
+  )
+  .argument('<files...>', 'syslog line files, Windows event XML, Winlogbeat NDJSON')
+  .option('--format <format>', 'auto, syslog, winlogbeat or evtxml', 'auto')
+  .option('--tz <zone>', 'time zone of timestamps that carry none', 'Asia/Tokyo')
+  .option('--year <year>', 'year of timestamps that carry none (default: inferred from today)')
+  .action((files: string[], options: { format: string; tz: string; year?: string }) => {
+    const format = ['auto', 'syslog', 'winlogbeat', 'evtxml'].find((f) => f === options.format);
+    if (!format)
+      throw new UsageError(`--format must be auto, syslog, winlogbeat or evtxml, not ${options.format}`);
+    if (!TimeZone.safeParse(options.tz).success)
+      throw new UsageError(`--tz: unknown time zone ${options.tz}`);
+    if (options.year !== undefined && !/^\d{4}$/.test(options.year))
+      throw new UsageError('--year takes a four-digit year');
+    parseFiles(
+      files,
+      {
+        format: format as 'auto',
+        tz: options.tz,
+        year: options.year === undefined ? undefined : Number(options.year),
+      },
+      process.stdout,
+      process.stderr,
+    );
+  });
+
+program
   .command('config')
   .description('print the resolved configuration (secrets hidden)')
   .action(() => {
@@ -132,7 +166,7 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof UsageError) {
     console.error(`rmwatch: ${err.message}`);
     process.exitCode = 2;
   } else if (err instanceof CommanderError) {
