@@ -24,7 +24,7 @@ const EVENT_PROPERTIES = {
   observer: object({ vendor: keyword, product: keyword, hostname: keyword, ip }),
   source: object({ ip, port: integer }),
   vpn: object({ assigned_ip: ip }),
-  destination: object({ ip, port: integer }),
+  destination: object({ ip, port: integer, domain: keyword }),
   host: object({ name: keyword, ip }),
   user: object({ name: keyword, domain: keyword }),
   winlog: object({ logon: object({ id: keyword, type: integer }) }),

@@ -55,7 +55,11 @@ export const CanonicalEvent = z.object({
   /** Where the vendor came from (public address for VPN, client address for RDP). */
   source: Endpoint.optional(),
   vpn: z.object({ assigned_ip: IpAddress.optional() }).optional(),
-  destination: Endpoint.optional(),
+  /**
+   * Where a connection went. `domain` (the target's name: 4648 TargetServerName, RD Gateway Resource) is an
+   * ECS field beyond DESIGN.md §4, which names only ip and port; onward logons need the target's name.
+   */
+  destination: Endpoint.extend({ domain: NonEmptyText.optional() }).optional(),
   /** Where a logon happened; `name` keeps the FQDN as the event carries it. */
   host: z.object({ name: NonEmptyText.optional(), ip: IpAddress.optional() }).optional(),
   /** `name` without domain, case as logged. */

@@ -22,9 +22,29 @@ export function detectFormat(data: Buffer): RawFormat {
     .toString('utf8')
     .replace(/^\uFEFF/, '')
     .trimStart();
-  if (head.startsWith('<?xml') || head.startsWith('<Events') || head.startsWith('<Event')) return 'evtxml';
-  if (head.startsWith('{')) return 'winlogbeat';
+  // Event Viewer copies start with "- <Event …".
+  if (/^(?:<\?xml|<Events|(?:- )?<Event[\s>])/.test(head)) return 'evtxml';
+  if (head.startsWith('{') || head.startsWith('[')) return 'winlogbeat';
   return 'syslog';
+}
+
+/**
+ * A file that is one JSON document — an array of events, or `{"events": […]}` as Winlogbeat's file output
+ * and test data write it — gives one record per event; NDJSON (one event per line) gives undefined.
+ */
+function jsonDocuments(data: Buffer): Buffer[] | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const list = Array.isArray(doc)
+    ? doc
+    : typeof doc === 'object' && doc !== null && Array.isArray((doc as { events?: unknown }).events)
+      ? (doc as { events: unknown[] }).events
+      : [doc];
+  return list.map((e) => Buffer.from(JSON.stringify(e)));
 }
 
 export function readRecords(path: string, options: FileOptions): RawInput[] {
@@ -39,6 +59,16 @@ export function readRecords(path: string, options: FileOptions): RawInput[] {
     format,
     timezone: options.timezone,
   });
+  if (format === 'winlogbeat') {
+    const documents = jsonDocuments(data);
+    if (documents)
+      return documents.map((bytes, i) => ({
+        bytes,
+        meta: meta(bytes),
+        year: options.year,
+        file: { path, line: i + 1 },
+      }));
+  }
   if (format === 'evtxml') {
     return splitXmlEvents(data).map((bytes, i) => ({
       bytes,

@@ -13,6 +13,9 @@ import * as strongswan from './strongswan/parse.ts';
 import * as yamahaRtx from './yamaha-rtx/parse.ts';
 import type { EventDraft, FamilyContext } from './draft.ts';
 import { parseSyslog, SyslogParseError, type SyslogMessage } from './syslog.ts';
+import { toIso, zonedToEpoch } from './time.ts';
+import { fromNxlog, fromWinlogbeat, fromXml, WindowsEventError, type WindowsEvent } from './windows/event.ts';
+import { mapWindowsEvent } from './windows/map.ts';
 
 export interface SyslogFamily {
   dataset: string;
@@ -52,11 +55,14 @@ export class Normalizer {
       switch (input.meta.format) {
         case 'syslog':
           return this.normalizeSyslog(text, input);
-        default:
-          return { ok: false, error: `no parser for format ${input.meta.format}` };
+        case 'evtxml':
+          return this.normalizeWindows(fromXml(text), text, input);
+        case 'winlogbeat':
+          return this.normalizeWindows(fromWinlogbeat(parseJson(text)), text, input);
       }
     } catch (err) {
-      if (err instanceof SyslogParseError) return { ok: false, error: err.message };
+      if (err instanceof SyslogParseError || err instanceof WindowsEventError)
+        return { ok: false, error: err.message };
       throw err;
     }
   }
@@ -64,6 +70,16 @@ export class Normalizer {
   private normalizeSyslog(text: string, input: RawInput): NormalizeResult {
     const receivedAtMs = Date.parse(input.meta.received_at);
     const msg = parseSyslog(text, { timezone: input.meta.timezone, receivedAtMs, year: input.year });
+    // NXLog ships Windows events as JSON inside syslog.
+    if (msg.message.startsWith('{') && msg.message.includes('"EventID"')) {
+      const value = parseJson(msg.message);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        return this.normalizeWindows(
+          fromNxlog(value as Record<string, unknown>, input.meta.timezone, localToUtc),
+          text,
+          input,
+        );
+    }
     const family = SYSLOG_FAMILIES.find((f) => f.recognises(msg));
     if (!family)
       return { ok: false, error: 'no parser recognises this record (unknown device or message format)' };
@@ -86,12 +102,37 @@ export class Normalizer {
     });
   }
 
+  private normalizeWindows(event: WindowsEvent, text: string, input: RawInput): NormalizeResult {
+    const mapped = mapWindowsEvent(event, this.memoryOf(event.computer || input.meta.peer));
+    if (!mapped)
+      return {
+        ok: false,
+        error: `no mapping for Windows channel ${event.channel || event.provider} event ${event.eventId}`,
+      };
+    // The same event shipped twice, or by two shippers, is one event: its identity is where and which record.
+    const identity = event.recordId ? `${event.computer}\n${event.channel}\n${event.recordId}` : undefined;
+    return this.finish([mapped.draft], {
+      dataset: mapped.dataset,
+      observer: event.computer || input.meta.peer,
+      message: text,
+      input,
+      identity,
+    });
+  }
+
   private finish(
     drafts: readonly EventDraft[],
-    at: { dataset: string; observer: string; timestamp?: string; message: string; input: RawInput },
+    at: {
+      dataset: string;
+      observer: string;
+      timestamp?: string;
+      message: string;
+      input: RawInput;
+      identity?: string;
+    },
   ): NormalizeResult {
     const events: CanonicalEvent[] = [];
-    const baseId = eventId(at.observer, at.input.bytes);
+    const baseId = eventId(at.observer, at.identity ?? at.input.bytes);
     for (const [i, draft] of drafts.entries()) {
       const peerIp = isIP(at.input.meta.peer) ? at.input.meta.peer : undefined;
       const candidate = compact({
@@ -146,4 +187,25 @@ function compact(value: unknown): unknown {
     out[k] = c;
   }
   return out;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new WindowsEventError(`malformed JSON: ${(err as Error).message}`);
+  }
+}
+
+/** `2026-11-23 10:15:03` (NXLog's EventTime, local) → UTC. */
+function localToUtc(local: string, zone: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(local);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
+  return toIso(
+    zonedToEpoch(
+      { year: y ?? 0, month: mo ?? 1, day: d ?? 1, hour: h ?? 0, minute: mi ?? 0, second: se ?? 0 },
+      zone,
+    ),
+  );
 }
