@@ -24,8 +24,13 @@ export function splitUser(raw: string | undefined): { name?: string; domain?: st
   const value = raw.trim();
   if (value === '' || value === '-' || /^n\/a$/i.test(value) || value === '(null)') return undefined;
   const slash = value.lastIndexOf('\\');
-  if (slash >= 0)
-    return pruned({ name: value.slice(slash + 1) || undefined, domain: value.slice(0, slash) || undefined });
+  if (slash >= 0) {
+    // `DOMAIN\user@upn.domain`: the name is the part before the @, and the UPN's domain wins.
+    const name = value.slice(slash + 1);
+    const at = name.lastIndexOf('@');
+    if (at > 0) return pruned({ name: name.slice(0, at), domain: name.slice(at + 1) || undefined });
+    return pruned({ name: name || undefined, domain: value.slice(0, slash) || undefined });
+  }
   const at = value.lastIndexOf('@');
   if (at > 0) return pruned({ name: value.slice(0, at), domain: value.slice(at + 1) || undefined });
   return { name: value };
