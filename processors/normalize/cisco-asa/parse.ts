@@ -10,7 +10,8 @@ export function recognises(msg: SyslogMessage): boolean {
   return CODE.test(msg.message);
 }
 
-const GROUP_USER_IP = /Group <([^>]*)> User <([^>]*)> IP <([^>]*)>/;
+// `Group <g> User <u> IP <ip>`, and the older form without brackets.
+const GROUP_USER_IP = /Group (?:<([^>]*)>|(\S+)) User (?:<([^>]*)>|(\S+)) IP (?:<([^>]*)>|(\S+))/;
 const DURATION = /(?:(\d+)d\s*)?(\d+)h:(\d+)m:(\d+)s/;
 
 export function parse(msg: SyslogMessage): EventDraft | undefined {
@@ -26,7 +27,7 @@ export function parse(msg: SyslogMessage): EventDraft | undefined {
     observer: { vendor: 'Cisco', product: 'ASA', hostname: msg.hostname },
   });
   const gui = GROUP_USER_IP.exec(text);
-  const who = gui ? { user: splitUser(gui[2]), source: pruned({ ip: cleanIp(gui[3]) }) } : {};
+  const who = gui ? { user: splitUser(gui[3] ?? gui[4]), source: pruned({ ip: cleanIp(gui[5] ?? gui[6]) }) } : {};
 
   switch (code) {
     case '113039': // AnyConnect parent session started
@@ -86,6 +87,7 @@ export function parse(msg: SyslogMessage): EventDraft | undefined {
       return { ...base('other'), user: splitUser(user) };
     }
     default:
-      return { ...base('other', 'unknown'), ...who };
+      // Levels 0–4 (emergency … warning) report something that did not work, e.g. 113029–113038.
+      return { ...base('other', Number(m[1]) <= 4 ? 'failure' : 'unknown'), ...who };
   }
 }

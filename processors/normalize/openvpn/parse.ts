@@ -46,7 +46,7 @@ export function parse(msg: SyslogMessage): EventDraft {
   )
     return base('vpn_session_end', 'success');
   if (
-    /AUTH_FAILED|TLS Auth Error|verification failed|authentication failed|LDAP bind failed|Incorrect password|TLS handshake failed|tls-crypt unwrapping failed/i.test(
+    /AUTH_FAILED|TLS Auth Error|verification failed|authentication failed|LDAP bind failed|Incorrect password|TLS handshake failed|VERIFY ERROR|certificate verify failed|tls-crypt unwrapping failed/i.test(
       rest,
     )
   )

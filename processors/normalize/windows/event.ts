@@ -87,6 +87,7 @@ const Winlogbeat = z.object({
     provider_name: z.string().default(''),
     computer_name: z.string().default(''),
     record_id: z.union([z.string(), z.number()]).optional(),
+    time_created: z.string().optional(),
     event_data: z.record(z.string(), z.unknown()).default({}),
     user_data: z.record(z.string(), z.unknown()).default({}),
   }),
@@ -113,7 +114,8 @@ export function fromWinlogbeat(value: unknown): WindowsEvent {
     eventId,
     channel: w.channel,
     computer: w.computer_name || parsed.data.host?.name || '',
-    timeCreated: utc(parsed.data['@timestamp']),
+    // The event's own time; `@timestamp` may be when it was shipped.
+    timeCreated: utc(w.time_created ?? parsed.data['@timestamp']),
     recordId: w.record_id === undefined ? undefined : String(w.record_id),
     data,
   };
