@@ -27,7 +27,9 @@ export function parse(msg: SyslogMessage): EventDraft | undefined {
     observer: { vendor: 'Cisco', product: 'ASA', hostname: msg.hostname },
   });
   const gui = GROUP_USER_IP.exec(text);
-  const who = gui ? { user: splitUser(gui[3] ?? gui[4]), source: pruned({ ip: cleanIp(gui[5] ?? gui[6]) }) } : {};
+  const who = gui
+    ? { user: splitUser(gui[3] ?? gui[4]), source: pruned({ ip: cleanIp(gui[5] ?? gui[6]) }) }
+    : {};
 
   switch (code) {
     case '113039': // AnyConnect parent session started

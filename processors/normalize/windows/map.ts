@@ -53,8 +53,16 @@ export function mapWindowsEvent(e: WindowsEvent, memory: Map<string, unknown>): 
           draft: draft(action, 'success', { user: target, source, winlog: logon(d.TargetLogonId) }),
         };
       }
+      case 4825: // denied Remote Desktop access: the account is not allowed to log on remotely
+        return {
+          dataset: 'windows.security',
+          draft: draft('logon_failure', 'failure', {
+            user: splitUser(joinUser(d.AccountDomain, d.AccountName)),
+            source: pruned({ ip: cleanIp(d.ClientAddress) }),
+            winlog: logon(d.LogonID),
+          }),
+        };
       case 4625:
-      case 4825:
         return {
           dataset: 'windows.security',
           draft: draft('logon_failure', 'failure', {
