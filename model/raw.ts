@@ -45,7 +45,7 @@ export function toHeaders(meta: ReceiveMetadata): Record<string, string> {
 
 export function fromHeaders(headers: Readonly<Record<string, string>>): ReceiveMetadata {
   const port = headers[HEADER.peer_port];
-  return ReceiveMetadata.parse({
+  const result = ReceiveMetadata.safeParse({
     received_at: headers[HEADER.received_at],
     peer: headers[HEADER.peer],
     peer_port: port === undefined ? undefined : Number(port),
@@ -54,4 +54,8 @@ export function fromHeaders(headers: Readonly<Record<string, string>>): ReceiveM
     format: headers[HEADER.format],
     timezone: headers[HEADER.timezone],
   });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = String(issue?.path[0] ?? '') as keyof ReceiveMetadata;
+  throw new Error(`receive metadata header ${HEADER[field] ?? field}: ${issue?.message}`);
 }

@@ -1,0 +1,83 @@
+// Normaliser stage.
+//   input:  rm.raw.syslog, rm.raw.windows, rm.raw.rdgateway (raw bytes + receive metadata headers)
+//   output: rm.events — key: normalized account (host when none); value: canonical event (JSON)
+//           rm.deadletter — key: source; value: dead-letter record with the raw bytes and the reason
+//   group:  <namespace>rmwatch.normalize
+// A batch's offsets are committed only after its events and dead letters are in Kafka; a redelivered batch
+// produces the same event ids, so downstream writes overwrite instead of duplicating.
+import type { ResolvedConfig } from '../../infra/config.ts';
+import type { Consumption, IncomingRecord, MessageBus, OutgoingRecord } from '../../infra/kafka.ts';
+import type { Logger } from '../../infra/logger.ts';
+import { Counters } from '../../infra/metrics.ts';
+import { TOPICS, topicName } from '../../infra/topics.ts';
+import type { DeadLetter } from '../../model/deadletter.ts';
+import { eventKey } from '../../model/ids.ts';
+import { fromHeaders } from '../../model/raw.ts';
+import { Normalizer } from './normalize.ts';
+
+export interface NormalizeStage {
+  counters: Counters;
+  stop(): Promise<void>;
+}
+
+export async function startNormalizeStage(
+  config: Pick<ResolvedConfig, 'namespace'>,
+  bus: MessageBus,
+  log: Logger,
+): Promise<NormalizeStage> {
+  const counters = new Counters('normalize');
+  const normalizer = new Normalizer();
+  const eventsTopic = topicName(config, TOPICS.events);
+  const deadLetterTopic = topicName(config, TOPICS.deadLetter);
+
+  const deadLetter = (record: IncomingRecord, error: string): OutgoingRecord => {
+    const source = record.headers['rm-peer'] ?? record.key ?? record.topic;
+    const letter: DeadLetter = {
+      stage: 'normalize',
+      source,
+      error,
+      raw: (record.value ?? Buffer.alloc(0)).toString('base64'),
+      at: new Date().toISOString(),
+      origin: { topic: record.topic, partition: record.partition, offset: record.offset },
+    };
+    return { key: source, value: JSON.stringify(letter) };
+  };
+
+  const consumption: Consumption = await bus.consume({
+    groupId: `${config.namespace}rmwatch.normalize`,
+    topics: [TOPICS.rawSyslog, TOPICS.rawWindows, TOPICS.rawRdGateway].map((t) => topicName(config, t)),
+    fromBeginning: true,
+    handler: async (batch) => {
+      const events: OutgoingRecord[] = [];
+      const letters: OutgoingRecord[] = [];
+      for (const record of batch.records) {
+        counters.inc('records');
+        let error: string;
+        try {
+          const result = normalizer.normalize({
+            bytes: record.value ?? Buffer.alloc(0),
+            meta: fromHeaders(record.headers),
+          });
+          if (result.ok) {
+            for (const event of result.events)
+              events.push({ key: eventKey(event), value: JSON.stringify(event) });
+            continue;
+          }
+          error = result.error;
+        } catch (err) {
+          // Missing receive metadata, or a parser fault: never a reason to stop the partition.
+          error = (err as Error).message.split('\n')[0] ?? String(err);
+          if (!error.startsWith('receive metadata'))
+            log.error({ err, topic: record.topic, offset: record.offset }, 'normaliser fault');
+        }
+        letters.push(deadLetter(record, error));
+      }
+      await bus.produce(eventsTopic, events);
+      await bus.produce(deadLetterTopic, letters);
+      counters.inc('events', events.length);
+      counters.inc('dead_letters', letters.length);
+    },
+  });
+  log.info({ group: `${config.namespace}rmwatch.normalize` }, 'normaliser running');
+  return { counters, stop: () => consumption.stop() };
+}
