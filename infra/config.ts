@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SyslogCollectorSettings } from '../collectors/syslog/settings.ts';
+import { WindowsCollectorSettings } from '../collectors/windows/settings.ts';
 
 const HostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port');
 const TcpPort = z.number().int().min(1).max(65535);
@@ -85,9 +86,16 @@ export const Config = z
     stack: StackSettings.default(() => StackSettings.parse({})),
     topics: TopicSettings.default({ replicationFactor: 1, partitions: {} }),
     collectors: z
-      .object({ syslog: SyslogCollectorSettings.default(() => SyslogCollectorSettings.parse({})) })
+      .object({
+        syslog: SyslogCollectorSettings.default(() => SyslogCollectorSettings.parse({})),
+        // Off unless configured: an HTTP endpoint without tokens would be open to anyone.
+        windows: WindowsCollectorSettings.default(() => WindowsCollectorSettings.parse({ http: null })),
+      })
       .strict()
-      .default(() => ({ syslog: SyslogCollectorSettings.parse({}) })),
+      .default(() => ({
+        syslog: SyslogCollectorSettings.parse({}),
+        windows: WindowsCollectorSettings.parse({ http: null }),
+      })),
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
