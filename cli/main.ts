@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../infra/logger.ts';
 import { formatSetupReport, runSetup } from '../infra/setup.ts';
 import { TimeZone } from '../model/common.ts';
 import { parseFiles } from './parse.ts';
+import { ingestFiles } from '../collectors/files.ts';
 import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
 
 /** A mistake in how a command was called: reported without a stack, exit status 2. */
@@ -154,6 +155,34 @@ program
       process.stdout,
       process.stderr,
     );
+  });
+
+program
+  .command('ingest')
+  .description('send exported log files into the pipeline (raw topics), as their devices would have')
+  .argument('<files...>', 'syslog line files, Windows event XML, Winlogbeat NDJSON')
+  .option('--format <format>', 'auto, syslog, winlogbeat or evtxml', 'auto')
+  .option('--tz <zone>', 'time zone of timestamps that carry none', 'Asia/Tokyo')
+  .action(async (files: string[], options: { format: string; tz: string }) => {
+    const format = ['auto', 'syslog', 'winlogbeat', 'evtxml'].find((f) => f === options.format);
+    if (!format)
+      throw new UsageError(`--format must be auto, syslog, winlogbeat or evtxml, not ${options.format}`);
+    if (!TimeZone.safeParse(options.tz).success)
+      throw new UsageError(`--tz: unknown time zone ${options.tz}`);
+    const ctx = context(program);
+    const bus = createMessageBus(ctx.config, ctx.log);
+    try {
+      const total = await ingestFiles(
+        ctx.config,
+        bus,
+        files,
+        { format: format as 'auto', timezone: options.tz },
+        (file, n) => console.error(`${file}: ${n} records`),
+      );
+      console.log(`ingested ${total} records from ${files.length} file(s)`);
+    } finally {
+      await bus.close();
+    }
   });
 
 program

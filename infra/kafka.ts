@@ -320,7 +320,12 @@ function forwardLog(log: Logger, { level, namespace, log: entry }: LogEntry): vo
   const { message, ...fields } = entry;
   // The client reports every retriable protocol answer (coordinator loading, leader moving) as an error;
   // those are routine while a broker starts or rebalances.
-  const routine = namespace === 'Connection' && typeof message === 'string' && message.startsWith('Response');
+  // Likewise each failed connection attempt while a broker is away: the callers report the outage once.
+  const routine =
+    typeof message === 'string' &&
+    ((namespace === 'Connection' &&
+      (message.startsWith('Response') || message.startsWith('Connection error'))) ||
+      message.startsWith('Failed to connect to seed broker'));
   const child = { kafka: fields };
   if (routine) log.debug(child, message);
   else if (level === KafkaLogLevel.ERROR) log.error(child, message);

@@ -1,0 +1,35 @@
+// File collector (`rmwatch ingest FILE…`): exported logs into the raw topics, as if their devices had sent
+// them — syslog lines to rm.raw.syslog, Windows events to rm.raw.windows / rm.raw.rdgateway. The receive
+// metadata names the file (transport `file`), so every event can be traced back to it.
+import type { ResolvedConfig } from '../infra/config.ts';
+import type { MessageBus, OutgoingRecord } from '../infra/kafka.ts';
+import { TOPICS, topicName } from '../infra/topics.ts';
+import { toHeaders } from '../model/raw.ts';
+import { readRecords, type FileFormat } from '../processors/normalize/files.ts';
+import { routeOf } from './windows/records.ts';
+
+export async function ingestFiles(
+  config: Pick<ResolvedConfig, 'namespace'>,
+  bus: MessageBus,
+  files: readonly string[],
+  options: { format: FileFormat; timezone: string },
+  onFile: (file: string, records: number) => void = () => undefined,
+): Promise<number> {
+  let total = 0;
+  for (const file of files) {
+    const byTopic = new Map<string, OutgoingRecord[]>();
+    const records = readRecords(file, { format: options.format, timezone: options.timezone });
+    for (const { bytes, meta } of records) {
+      const route =
+        meta.format === 'syslog' ? { topic: TOPICS.rawSyslog, computer: undefined } : routeOf(bytes);
+      const topic = topicName(config, route.topic);
+      const list = byTopic.get(topic) ?? [];
+      list.push({ key: route.computer ?? file, value: bytes, headers: toHeaders(meta) });
+      byTopic.set(topic, list);
+    }
+    for (const [topic, list] of byTopic) await bus.produce(topic, list);
+    total += records.length;
+    onFile(file, records.length);
+  }
+  return total;
+}
