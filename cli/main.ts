@@ -8,6 +8,7 @@ import { formatSetupReport, runSetup } from '../infra/setup.ts';
 import { TimeZone } from '../model/common.ts';
 import { parseFiles } from './parse.ts';
 import { ingestFiles } from '../collectors/files.ts';
+import { runStage, STAGES, type StageName } from './run.ts';
 import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
 
 /** A mistake in how a command was called: reported without a stack, exit status 2. */
@@ -183,6 +184,17 @@ program
     } finally {
       await bus.close();
     }
+  });
+
+program
+  .command('run')
+  .description(`run one stage as its own process (${STAGES.join(', ')}) against the configured Kafka`)
+  .argument('<stage>', STAGES.join(' | '))
+  .action(async (stage: string) => {
+    if (!(STAGES as readonly string[]).includes(stage))
+      throw new UsageError(`unknown stage ${stage}; one of ${STAGES.join(', ')}`);
+    const ctx = context(program);
+    await runStage(stage as StageName, ctx.config, ctx.log);
   });
 
 program

@@ -60,6 +60,8 @@ export interface MessageBus {
   deleteTopics(names: readonly string[]): Promise<void>;
   /** Committed offset per partition (the next offset the group will read; -1 when none). */
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
+  /** Sum over partitions of the topic's end offsets: how many records it has taken so far. */
+  topicEndOffsets(topic: string): Promise<number>;
   /** Resolves once the cluster answers metadata requests and its group coordinator is loaded. */
   waitUntilReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -68,7 +70,30 @@ export interface MessageBus {
 // kafkajs is CommonJS; not all of its exports are visible to ESM named imports.
 const { ConfigResourceTypes, Kafka, logLevel: KafkaLogLevel, Partitioners } = kafkajs;
 
-const PRODUCE_CHUNK = 5000;
+const PRODUCE_MAX_RECORDS = 5000;
+// The broker refuses record batches over message.max.bytes (1 MiB by default); stay well under it.
+const PRODUCE_MAX_BYTES = 768 * 1024;
+const RECORD_OVERHEAD_BYTES = 64;
+
+/** Splits records into requests of at most PRODUCE_MAX_RECORDS records and about PRODUCE_MAX_BYTES bytes. */
+function requestSized(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
+  const chunks: OutgoingRecord[][] = [];
+  let chunk: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    let size = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value === null ? 0 : Buffer.byteLength(r.value));
+    if (r.headers) for (const [k, v] of Object.entries(r.headers)) size += k.length + v.length + 4;
+    if (chunk.length > 0 && (chunk.length >= PRODUCE_MAX_RECORDS || bytes + size > PRODUCE_MAX_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(r);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 export interface BusOptions {
   /**
@@ -139,15 +164,11 @@ export function createMessageBus(
     async produce(topic, records) {
       if (records.length === 0) return;
       const p = await getProducer();
-      for (let i = 0; i < records.length; i += PRODUCE_CHUNK) {
+      for (const chunk of requestSized(records)) {
         await p.send({
           topic,
           acks: -1,
-          messages: records.slice(i, i + PRODUCE_CHUNK).map((r) => ({
-            key: r.key,
-            value: r.value,
-            headers: r.headers,
-          })),
+          messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
         });
       }
     },
@@ -265,6 +286,12 @@ export function createMessageBus(
       const a = await getAdmin();
       const [result] = await a.fetchOffsets({ groupId, topics: [topic] });
       return new Map((result?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    },
+
+    async topicEndOffsets(topic) {
+      const a = await getAdmin();
+      const offsets = await a.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, p) => sum + Number(p.high), 0);
     },
 
     async waitUntilReady(timeoutMs) {

@@ -13,8 +13,25 @@ export interface WallClock {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Offset of `zone` from UTC at `epochMs`, in milliseconds (Asia/Tokyo: +9 h). */
+const QUARTER_HOUR = 15 * 60_000;
+const offsetCache = new Map<string, number>();
+
+/**
+ * Offset of `zone` from UTC at `epochMs`, in milliseconds (Asia/Tokyo: +9 h). Asking Intl is slow, and an
+ * offset only ever changes on a quarter-hour boundary, so answers are kept per zone and quarter hour.
+ */
 function zoneOffsetMs(zone: string, epochMs: number): number {
+  const bucket = Math.floor(epochMs / QUARTER_HOUR);
+  const key = `${zone}|${bucket}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  const offset = computeOffsetMs(zone, bucket * QUARTER_HOUR);
+  if (offsetCache.size > 50_000) offsetCache.clear();
+  offsetCache.set(key, offset);
+  return offset;
+}
+
+function computeOffsetMs(zone: string, epochMs: number): number {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {

@@ -1,0 +1,46 @@
+// `rmwatch run <stage>`: one stage as its own process, for scale-out against an external Kafka (and for
+// benchmarks). It runs until SIGINT/SIGTERM, then stops cleanly.
+import { startSyslogCollector } from '../collectors/syslog/collector.ts';
+import { startWindowsCollector } from '../collectors/windows/collector.ts';
+import type { ResolvedConfig } from '../infra/config.ts';
+import { createMessageBus } from '../infra/kafka.ts';
+import type { Logger } from '../infra/logger.ts';
+import { startNormalizeStage } from '../processors/normalize/stage.ts';
+
+export const STAGES = ['syslog', 'windows', 'normalize'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export async function runStage(stage: StageName, config: ResolvedConfig, log: Logger): Promise<void> {
+  // Collectors fall back to their journal quickly; processors wait for Kafka with the client's patience.
+  const bus = createMessageBus(config, log, stage === 'syslog' ? { produceRetries: 1 } : {});
+  let stop: () => Promise<void>;
+  switch (stage) {
+    case 'syslog': {
+      const c = await startSyslogCollector(config, bus, log);
+      stop = () => c.close();
+      break;
+    }
+    case 'windows': {
+      const c = await startWindowsCollector(config, bus, log);
+      stop = () => c.close();
+      break;
+    }
+    case 'normalize': {
+      const s = await startNormalizeStage(config, bus, log);
+      stop = () => s.stop();
+      break;
+    }
+  }
+  console.log(`rmwatch ${stage} is running; Ctrl-C stops it.`);
+  await new Promise<void>((resolve) => {
+    const alive = setInterval(() => undefined, 60_000);
+    const done = () => {
+      clearInterval(alive);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await stop();
+  await bus.close();
+}
