@@ -167,4 +167,16 @@ describe('message bus', () => {
       expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
     }
   });
+
+  it('a batch far over the broker message limit is split into requests and arrives whole', async () => {
+    const topic = await freshTopic('big-batch');
+    const value = 'x'.repeat(600);
+    const headers = { 'rm-peer': '192.0.2.1', 'rm-transport': 'tcp', 'rm-format': 'syslog' };
+    // About 5 MB in one call: five times the broker's default limit for one request.
+    await h.bus.produce(
+      topic,
+      Array.from({ length: 8000 }, (_, i) => ({ key: 'asa01', value: `${i} ${value}`, headers })),
+    );
+    expect(await h.bus.topicEndOffsets(topic)).toBe(8000);
+  });
 });
