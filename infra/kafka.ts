@@ -81,7 +81,8 @@ function requestSized(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
   let chunk: OutgoingRecord[] = [];
   let bytes = 0;
   for (const r of records) {
-    let size = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value === null ? 0 : Buffer.byteLength(r.value));
+    let size =
+      RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value === null ? 0 : Buffer.byteLength(r.value));
     if (r.headers) for (const [k, v] of Object.entries(r.headers)) size += k.length + v.length + 4;
     if (chunk.length > 0 && (chunk.length >= PRODUCE_MAX_RECORDS || bytes + size > PRODUCE_MAX_BYTES)) {
       chunks.push(chunk);
