@@ -132,7 +132,9 @@ export class Normalizer {
     },
   ): NormalizeResult {
     const events: CanonicalEvent[] = [];
-    const baseId = eventId(at.observer, at.identity ?? at.input.bytes);
+    // The device as the record names it (FortiGate's devname, say) beats where the bytes came from.
+    const device = drafts[0]?.observer?.hostname ?? at.observer;
+    const baseId = eventId(device, at.identity ?? at.input.bytes);
     for (const [i, draft] of drafts.entries()) {
       const peerIp = isIP(at.input.meta.peer) ? at.input.meta.peer : undefined;
       const candidate = compact({

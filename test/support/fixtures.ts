@@ -1,6 +1,6 @@
 // The normaliser's fixtures: `processors/normalize/<family>/test/<name>` with `<name>-expected.json` beside it.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { CanonicalEvent } from '../../model/index.ts';
 import { readRecords } from '../../processors/normalize/files.ts';
 import { Normalizer } from '../../processors/normalize/normalize.ts';
@@ -27,7 +27,8 @@ export function fixtureFiles(): string[] {
 /** Every record of a fixture, as one result per record: its events, or its dead-letter reason. */
 export function normalizeFixture(path: string): (CanonicalEvent[] | { error: string })[] {
   const normalizer = new Normalizer();
-  return readRecords(path, {
+  // Read by the path relative to the checkout, so results do not depend on where it lives.
+  return readRecords(relative(REPO_ROOT, path) || path, {
     format: 'auto',
     timezone: 'Asia/Tokyo',
     receivedAt: new Date('2026-11-23T15:00:00Z'),

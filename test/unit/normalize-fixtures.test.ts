@@ -15,8 +15,12 @@ describe('normaliser fixtures', () => {
     (_name, file) => {
       const actual = expectedForm(normalizeFixture(file));
       const expectedPath = `${file}-expected.json`;
-      if (process.env.RMWATCH_UPDATE_EXPECTED || !existsSync(expectedPath))
+      if (process.env.RMWATCH_UPDATE_EXPECTED)
         writeFileSync(expectedPath, `${JSON.stringify(actual, null, 2)}\n`);
+      expect(
+        existsSync(expectedPath),
+        `${expectedPath} is missing (RMWATCH_UPDATE_EXPECTED=1 writes it)`,
+      ).toBe(true);
       expect(actual).toEqual(JSON.parse(readFileSync(expectedPath, 'utf8')));
     },
   );
