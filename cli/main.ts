@@ -8,6 +8,7 @@ import { formatSetupReport, runSetup } from '../infra/setup.ts';
 import { TimeZone } from '../model/common.ts';
 import { parseFiles } from './parse.ts';
 import { ingestFiles } from '../collectors/files.ts';
+import { untilStopped } from './signals.ts';
 import { runStage, STAGES, type StageName } from './run.ts';
 import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
 
@@ -85,16 +86,7 @@ program
       return;
     }
     console.log('rmwatch is running; Ctrl-C stops it.');
-    await new Promise<void>((resolve) => {
-      // Signal listeners alone do not keep Node's event loop alive.
-      const alive = setInterval(() => undefined, 60_000);
-      const stop = () => {
-        clearInterval(alive);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilStopped();
     console.log('stopping…');
     await stopStarted();
   });

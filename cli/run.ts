@@ -5,6 +5,7 @@ import { startWindowsCollector } from '../collectors/windows/collector.ts';
 import type { ResolvedConfig } from '../infra/config.ts';
 import { createMessageBus } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
+import { untilStopped } from './signals.ts';
 import { startNormalizeStage } from '../processors/normalize/stage.ts';
 
 export const STAGES = ['syslog', 'windows', 'normalize'] as const;
@@ -32,15 +33,7 @@ export async function runStage(stage: StageName, config: ResolvedConfig, log: Lo
     }
   }
   console.log(`rmwatch ${stage} is running; Ctrl-C stops it.`);
-  await new Promise<void>((resolve) => {
-    const alive = setInterval(() => undefined, 60_000);
-    const done = () => {
-      clearInterval(alive);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await untilStopped();
   await stop();
   await bus.close();
 }

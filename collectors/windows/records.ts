@@ -1,30 +1,18 @@
 // Windows records as they arrive in bulk → one raw record each, and the raw topic each belongs on.
 import { TOPICS } from '../../infra/topics.ts';
 import type { RawFormat } from '../../model/raw.ts';
-import { splitXmlEvents } from '../../processors/normalize/files.ts';
+import { jsonDocuments, splitXmlEvents } from '../../processors/normalize/files.ts';
 
 const RD_GATEWAY = 'microsoft-windows-terminalservices-gateway';
 
 /** The items of an HTTP body or file: NDJSON lines, a JSON array / `{"events": […]}`, or XML events. */
 export function splitBody(body: Buffer, format: Exclude<RawFormat, 'syslog'>): Buffer[] {
   if (format === 'evtxml') return splitXmlEvents(body);
-  const text = body
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
-    .trim();
-  if (text.startsWith('[') || (text.startsWith('{') && !text.includes('\n'))) {
-    try {
-      const doc: unknown = JSON.parse(text);
-      const list = Array.isArray(doc)
-        ? doc
-        : typeof doc === 'object' && doc !== null && Array.isArray((doc as { events?: unknown }).events)
-          ? (doc as { events: unknown[] }).events
-          : [doc];
-      return list.map((e) => Buffer.from(JSON.stringify(e)));
-    } catch {
-      // Not one document: fall through to lines, and let the normaliser say what is wrong with each.
-    }
-  }
+  // One JSON document (an array, `{"events": […]}`, one event); otherwise NDJSON, one event a line, and the
+  // normaliser says what is wrong with any line that is not one.
+  const documents = jsonDocuments(body);
+  if (documents) return documents;
+  const text = body.toString('utf8').replace(/^\uFEFF/, '');
   return text
     .split('\n')
     .map((l) => l.replace(/\r$/, ''))

@@ -32,10 +32,10 @@ export function detectFormat(data: Buffer): RawFormat {
  * A file that is one JSON document — an array of events, or `{"events": […]}` as Winlogbeat's file output
  * and test data write it — gives one record per event; NDJSON (one event per line) gives undefined.
  */
-function jsonDocuments(data: Buffer): Buffer[] | undefined {
+export function jsonDocuments(data: Buffer): Buffer[] | undefined {
   let doc: unknown;
   try {
-    doc = JSON.parse(data.toString('utf8'));
+    doc = JSON.parse(data.toString('utf8').replace(/^\uFEFF/, ''));
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 // Syslog headers: RFC 5424 parsed strictly (a line that claims version 1 must be one), RFC 3164 and what
 // devices actually send parsed leniently (optional PRI, several timestamp shapes, optional host and tag).
-import { inferYear, MONTHS, toIso, zonedToEpoch } from './time.ts';
+import { inferYear, MONTHS, toIso, utcOffsetMs, zonedToEpoch } from './time.ts';
 
 export interface SyslogMessage {
   format: 'rfc5424' | 'rfc3164';
@@ -192,7 +192,7 @@ function parse3164(s: string, ctx: SyslogContext): Omit<SyslogMessage, 'facility
             clock.minute,
             clock.second,
             clock.millisecond,
-          ) - offsetMs(iso[8]),
+          ) - (utcOffsetMs(iso[8]) ?? 0),
         )
       : validInstant(clock, ctx.timezone);
     rest = rest.slice(iso[0].length);
@@ -242,13 +242,6 @@ function wallClock(m: RegExpExecArray) {
 
 function fraction(digits: string | undefined): number {
   return digits ? Math.floor(Number(`0.${digits}`) * 1000) : 0;
-}
-
-function offsetMs(zone: string): number {
-  if (zone === 'Z') return 0;
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-  if (!m) return 0;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000;
 }
 
 function validInstant(t: Parameters<typeof zonedToEpoch>[0], zone: string): string {

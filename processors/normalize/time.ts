@@ -99,3 +99,11 @@ export const MONTHS: Record<string, number> = {
 export function toIso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
+
+/** `Z`, `+09:00`, `+0900`, `-0700` → milliseconds east of UTC; undefined for anything else. */
+export function utcOffsetMs(text: string): number | undefined {
+  if (text === 'Z') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000;
+}

@@ -1,6 +1,6 @@
 // FortiGate event logs (`date=… time=… logid="0101039947" type="event" subtype="vpn" …`): SSL-VPN and IPsec.
 import type { SyslogMessage } from '../syslog.ts';
-import { zonedToEpoch, toIso } from '../time.ts';
+import { toIso, utcOffsetMs, zonedToEpoch } from '../time.ts';
 import { cleanIp, pruned, splitUser, toInt, type EventDraft, type FamilyContext } from '../draft.ts';
 
 export const dataset = 'vpn.fortigate';
@@ -62,10 +62,7 @@ function deviceTime(kv: Record<string, string>, ctx: FamilyContext): string | un
     minute: Number(t[2]),
     second: Number(t[3]),
   };
-  const tz = /^([+-])(\d{2}):?(\d{2})$/.exec(kv.tz ?? '');
-  if (tz) {
-    const offset = (tz[1] === '-' ? -1 : 1) * (Number(tz[2]) * 60 + Number(tz[3])) * 60_000;
-    return toIso(zonedToEpoch(clock, 'UTC') - offset);
-  }
+  const offset = utcOffsetMs(kv.tz ?? '');
+  if (offset !== undefined) return toIso(zonedToEpoch(clock, 'UTC') - offset);
   return toIso(zonedToEpoch(clock, ctx.timezone));
 }
