@@ -13,7 +13,6 @@ import * as strongswan from './strongswan/parse.ts';
 import * as yamahaRtx from './yamaha-rtx/parse.ts';
 import type { EventDraft, FamilyContext } from './draft.ts';
 import { parseSyslog, SyslogParseError, type SyslogMessage } from './syslog.ts';
-import { toIso, zonedToEpoch } from './time.ts';
 import { fromNxlog, fromWinlogbeat, fromXml, WindowsEventError, type WindowsEvent } from './windows/event.ts';
 import { mapWindowsEvent } from './windows/map.ts';
 
@@ -75,7 +74,7 @@ export class Normalizer {
       const value = parseJson(msg.message);
       if (typeof value === 'object' && value !== null && !Array.isArray(value))
         return this.normalizeWindows(
-          fromNxlog(value as Record<string, unknown>, input.meta.timezone, localToUtc),
+          fromNxlog(value as Record<string, unknown>, input.meta.timezone),
           text,
           input,
         );
@@ -197,17 +196,4 @@ function parseJson(text: string): unknown {
   } catch (err) {
     throw new WindowsEventError(`malformed JSON: ${(err as Error).message}`);
   }
-}
-
-/** `2026-11-23 10:15:03` (NXLog's EventTime, local) → UTC. */
-function localToUtc(local: string, zone: string): string | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(local);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
-  return toIso(
-    zonedToEpoch(
-      { year: y ?? 0, month: mo ?? 1, day: d ?? 1, hour: h ?? 0, minute: mi ?? 0, second: se ?? 0 },
-      zone,
-    ),
-  );
 }

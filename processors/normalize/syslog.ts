@@ -1,6 +1,6 @@
 // Syslog headers: RFC 5424 parsed strictly (a line that claims version 1 must be one), RFC 3164 and what
 // devices actually send parsed leniently (optional PRI, several timestamp shapes, optional host and tag).
-import { inferYear, MONTHS, toIso, utcOffsetMs, zonedToEpoch } from './time.ts';
+import { inferYear, MONTHS, toIso, utcOffsetMs, wallClockOf, zonedToEpoch } from './time.ts';
 
 export interface SyslogMessage {
   format: 'rfc5424' | 'rfc3164';
@@ -174,14 +174,14 @@ function parse3164(s: string, ctx: SyslogContext): Omit<SyslogMessage, 'facility
       hour: Number(bsd[4]),
       minute: Number(bsd[5]),
       second: Number(bsd[6]),
-      millisecond: fraction(bsd[7]),
+      millisecond: bsd[7] ? Math.floor(Number(`0.${bsd[7]}`) * 1000) : 0,
     };
     const year = bsd[3] ? Number(bsd[3]) : (ctx.year ?? inferYear(clock, ctx.timezone, ctx.receivedAtMs));
     timestamp = validInstant({ ...clock, year }, ctx.timezone);
     rest = rest.slice(bsd[0].length);
     headerLike = true;
   } else if (iso) {
-    const clock = wallClock(iso);
+    const clock = wallClockOf(iso);
     timestamp = iso[8]
       ? toIso(
           Date.UTC(
@@ -198,7 +198,7 @@ function parse3164(s: string, ctx: SyslogContext): Omit<SyslogMessage, 'facility
     rest = rest.slice(iso[0].length);
     headerLike = true;
   } else if (file) {
-    timestamp = validInstant(wallClock(file), ctx.timezone);
+    timestamp = validInstant(wallClockOf(file), ctx.timezone);
     rest = rest.slice(file[0].length);
   }
   rest = rest.replace(/^\s+/, '');
@@ -226,22 +226,6 @@ function parse3164(s: string, ctx: SyslogContext): Omit<SyslogMessage, 'facility
     }
   }
   return { format: 'rfc3164', timestamp, hostname, appName, procId, structuredData: {}, message: rest };
-}
-
-function wallClock(m: RegExpExecArray) {
-  return {
-    year: Number(m[1]),
-    month: Number(m[2]),
-    day: Number(m[3]),
-    hour: Number(m[4]),
-    minute: Number(m[5]),
-    second: Number(m[6]),
-    millisecond: fraction(m[7]),
-  };
-}
-
-function fraction(digits: string | undefined): number {
-  return digits ? Math.floor(Number(`0.${digits}`) * 1000) : 0;
 }
 
 function validInstant(t: Parameters<typeof zonedToEpoch>[0], zone: string): string {

@@ -107,3 +107,24 @@ export function utcOffsetMs(text: string): number | undefined {
   if (!m) return undefined;
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000;
 }
+
+/**
+ * The wall clock of a match whose groups 1–6 are year, month, day, hour, minute, second, and group 7 an
+ * optional fraction of a second. Each caller keeps its own pattern; this is what they share.
+ */
+export function wallClockOf(m: RegExpExecArray): WallClock {
+  return {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: Number(m[6]),
+    millisecond: m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0,
+  };
+}
+
+/** A wall-clock match (see wallClockOf) in `zone` → UTC ISO time. */
+export function localMatchToUtc(m: RegExpExecArray, zone: string): string {
+  return toIso(zonedToEpoch(wallClockOf(m), zone));
+}

@@ -1,6 +1,6 @@
 // FortiGate event logs (`date=… time=… logid="0101039947" type="event" subtype="vpn" …`): SSL-VPN and IPsec.
 import type { SyslogMessage } from '../syslog.ts';
-import { toIso, utcOffsetMs, zonedToEpoch } from '../time.ts';
+import { localMatchToUtc, toIso, utcOffsetMs, wallClockOf, zonedToEpoch } from '../time.ts';
 import { cleanIp, pruned, splitUser, toInt, type EventDraft, type FamilyContext } from '../draft.ts';
 
 export const dataset = 'vpn.fortigate';
@@ -51,18 +51,9 @@ export function parse(msg: SyslogMessage, ctx: FamilyContext): EventDraft {
 
 /** The device's own date/time, in its `tz` when it states one, else the source's zone. */
 function deviceTime(kv: Record<string, string>, ctx: FamilyContext): string | undefined {
-  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(kv.date ?? '');
-  const t = /^(\d{2}):(\d{2}):(\d{2})$/.exec(kv.time ?? '');
-  if (!d || !t) return undefined;
-  const clock = {
-    year: Number(d[1]),
-    month: Number(d[2]),
-    day: Number(d[3]),
-    hour: Number(t[1]),
-    minute: Number(t[2]),
-    second: Number(t[3]),
-  };
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(`${kv.date ?? ''} ${kv.time ?? ''}`);
+  if (!m) return undefined;
   const offset = utcOffsetMs(kv.tz ?? '');
-  if (offset !== undefined) return toIso(zonedToEpoch(clock, 'UTC') - offset);
-  return toIso(zonedToEpoch(clock, ctx.timezone));
+  if (offset !== undefined) return toIso(zonedToEpoch(wallClockOf(m), 'UTC') - offset);
+  return localMatchToUtc(m, ctx.timezone);
 }

@@ -1,6 +1,6 @@
 // Palo Alto Networks GlobalProtect logs: the PAN-OS `GLOBALPROTECT` CSV record (PAN-OS 9.1+ field order).
 import type { SyslogMessage } from '../syslog.ts';
-import { zonedToEpoch, toIso } from '../time.ts';
+import { localMatchToUtc } from '../time.ts';
 import { cleanIp, pruned, splitUser, toInt, type EventDraft, type FamilyContext } from '../draft.ts';
 
 export const dataset = 'vpn.paloalto';
@@ -68,12 +68,5 @@ export function parse(msg: SyslogMessage, ctx: FamilyContext): EventDraft {
 
 function panTime(value: string | undefined, ctx: FamilyContext): string | undefined {
   const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value ?? '');
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  return toIso(
-    zonedToEpoch(
-      { year: y ?? 0, month: mo ?? 1, day: d ?? 1, hour: h ?? 0, minute: mi ?? 0, second: s ?? 0 },
-      ctx.timezone,
-    ),
-  );
+  return m ? localMatchToUtc(m, ctx.timezone) : undefined;
 }

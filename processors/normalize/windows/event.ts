@@ -2,6 +2,7 @@
 // and Winlogbeat / Elastic Agent JSON (`winlog.*`), and NXLog JSON carried in syslog — read into one shape.
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import { localMatchToUtc } from '../time.ts';
 
 export interface WindowsEvent {
   provider: string;
@@ -122,16 +123,17 @@ export function fromWinlogbeat(value: unknown): WindowsEvent {
 }
 
 /** NXLog's JSON output (`EventID`, `Channel`, `Hostname`, `EventTime`, EventData fields at the top level). */
-export function fromNxlog(
-  value: Record<string, unknown>,
-  timezone: string,
-  toUtc: (local: string, zone: string) => string | undefined,
-): WindowsEvent {
+export function fromNxlog(value: Record<string, unknown>, timezone: string): WindowsEvent {
   const eventId = Number(value.EventID);
   if (!Number.isInteger(eventId)) throw new WindowsEventError('NXLog event without a numeric EventID');
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (v !== null && typeof v !== 'object') data[k] = String(v);
-  const time = typeof value.EventTime === 'string' ? toUtc(value.EventTime, timezone) : undefined;
+  // `2026-11-23 10:15:03`: local time.
+  const local =
+    typeof value.EventTime === 'string'
+      ? /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(value.EventTime)
+      : null;
+  const time = local ? localMatchToUtc(local, timezone) : undefined;
   if (!time) throw new WindowsEventError('NXLog event without a readable EventTime');
   return {
     provider: String(value.SourceName ?? value.ProviderName ?? ''),
