@@ -2,7 +2,7 @@
 // them — syslog lines to rm.raw.syslog, Windows events to rm.raw.windows / rm.raw.rdgateway. The receive
 // metadata names the file (transport `file`), so every event can be traced back to it.
 import type { ResolvedConfig } from '../infra/config.ts';
-import type { MessageBus, OutgoingRecord } from '../infra/kafka.ts';
+import type { MessageBus } from '../infra/kafka.ts';
 import { TOPICS, topicName } from '../infra/topics.ts';
 import { toHeaders } from '../model/raw.ts';
 import { readRecords, type FileFormat } from '../processors/normalize/files.ts';
@@ -17,17 +17,17 @@ export async function ingestFiles(
 ): Promise<number> {
   let total = 0;
   for (const file of files) {
-    const byTopic = new Map<string, OutgoingRecord[]>();
     const records = readRecords(file, { format: options.format, timezone: options.timezone });
-    for (const { bytes, meta } of records) {
-      const route =
-        meta.format === 'syslog' ? { topic: TOPICS.rawSyslog, computer: undefined } : routeOf(bytes);
-      const topic = topicName(config, route.topic);
-      const list = byTopic.get(topic) ?? [];
-      list.push({ key: route.computer ?? file, value: bytes, headers: toHeaders(meta) });
-      byTopic.set(topic, list);
-    }
-    for (const [topic, list] of byTopic) await bus.produce(topic, list);
+    await bus.produceAll(
+      records.map(({ bytes, meta }) => {
+        const route =
+          meta.format === 'syslog' ? { topic: TOPICS.rawSyslog, computer: undefined } : routeOf(bytes);
+        return {
+          topic: topicName(config, route.topic),
+          record: { key: route.computer ?? file, value: bytes, headers: toHeaders(meta) },
+        };
+      }),
+    );
     total += records.length;
     onFile(file, records.length);
   }

@@ -118,15 +118,7 @@ export class Forwarder {
   }
 
   private async produce(entries: readonly JournalEntry[]): Promise<void> {
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const { topic, record } of entries) {
-      const list = byTopic.get(topic) ?? [];
-      list.push(record);
-      byTopic.set(topic, list);
-    }
-    const sending = (async () => {
-      for (const [topic, records] of byTopic) await this.bus.produce(topic, records);
-    })();
+    const sending = this.bus.produceAll(entries);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

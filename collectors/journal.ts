@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { OutgoingRecord } from '../infra/kafka.ts';
+import type { TopicRecord } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Counters } from '../infra/metrics.ts';
 
@@ -28,10 +28,7 @@ export const JournalSettings = z
   .strict();
 export type JournalSettings = z.infer<typeof JournalSettings>;
 
-export interface JournalEntry {
-  topic: string;
-  record: OutgoingRecord;
-}
+export type JournalEntry = TopicRecord;
 
 interface Segment {
   seq: number;

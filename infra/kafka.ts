@@ -14,6 +14,12 @@ export interface OutgoingRecord {
   headers?: Record<string, string>;
 }
 
+/** A record with the topic it goes to, for producing to several topics at once. */
+export interface TopicRecord {
+  topic: string;
+  record: OutgoingRecord;
+}
+
 export interface IncomingRecord {
   topic: string;
   partition: number;
@@ -55,6 +61,8 @@ export interface TopicChange {
 
 export interface MessageBus {
   produce(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /** Records bound for several topics; the order within each topic is kept. */
+  produceAll(entries: readonly TopicRecord[]): Promise<void>;
   consume(options: ConsumeOptions): Promise<Consumption>;
   ensureTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
@@ -161,17 +169,29 @@ export function createMessageBus(
     return admin;
   };
 
+  const produce = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
+    if (records.length === 0) return;
+    const p = await getProducer();
+    for (const chunk of requestSized(records)) {
+      await p.send({
+        topic,
+        acks: -1,
+        messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+      });
+    }
+  };
+
   return {
-    async produce(topic, records) {
-      if (records.length === 0) return;
-      const p = await getProducer();
-      for (const chunk of requestSized(records)) {
-        await p.send({
-          topic,
-          acks: -1,
-          messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        });
+    produce,
+
+    async produceAll(entries) {
+      const byTopic = new Map<string, OutgoingRecord[]>();
+      for (const { topic, record } of entries) {
+        const list = byTopic.get(topic) ?? [];
+        list.push(record);
+        byTopic.set(topic, list);
       }
+      for (const [topic, records] of byTopic) await produce(topic, records);
     },
 
     async consume(options) {

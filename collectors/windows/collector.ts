@@ -9,7 +9,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../../infra/config.ts';
-import type { Consumption, MessageBus, OutgoingRecord } from '../../infra/kafka.ts';
+import type { Consumption, MessageBus } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
 import { topicName } from '../../infra/topics.ts';
@@ -28,26 +28,26 @@ export interface WindowsCollector {
 
 type Config = Pick<ResolvedConfig, 'namespace'> & { collectors: { windows: WindowsCollectorSettings } };
 
-/** Hands records to the raw topics, grouped by topic, and resolves once Kafka acknowledged them all. */
+/** Hands records to their raw topics and resolves once Kafka acknowledged them all. */
 export async function forwardWindowsRecords(
   config: Pick<ResolvedConfig, 'namespace'>,
   bus: MessageBus,
   items: readonly Buffer[],
   meta: Omit<ReceiveMetadata, 'charset' | 'format'> & { format: Exclude<RawFormat, 'syslog'> },
 ): Promise<number> {
-  const byTopic = new Map<string, OutgoingRecord[]>();
-  for (const value of items) {
-    const { topic, computer } = routeOf(value);
-    const name = topicName(config, topic);
-    const list = byTopic.get(name) ?? [];
-    list.push({
-      key: computer ?? meta.peer,
-      value,
-      headers: toHeaders({ ...meta, charset: detectCharset(value) }),
-    });
-    byTopic.set(name, list);
-  }
-  await Promise.all([...byTopic].map(([topic, records]) => bus.produce(topic, records)));
+  await bus.produceAll(
+    items.map((value) => {
+      const { topic, computer } = routeOf(value);
+      return {
+        topic: topicName(config, topic),
+        record: {
+          key: computer ?? meta.peer,
+          value,
+          headers: toHeaders({ ...meta, charset: detectCharset(value) }),
+        },
+      };
+    }),
+  );
   return items.length;
 }
 
