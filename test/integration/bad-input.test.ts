@@ -9,8 +9,8 @@ import { WindowsCollectorSettings } from '../../collectors/windows/settings.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { CanonicalEvent, DeadLetter } from '../../model/index.ts';
 import { startNormalizeStage, type NormalizeStage } from '../../processors/normalize/stage.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { readTopic, setupNamespace, startCollector } from '../support/syslog.ts';
+import { createHarness, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
+import { startCollector } from '../support/syslog.ts';
 
 const TOKEN = 'bad-input-token-0123456789';
 let h: Harness;

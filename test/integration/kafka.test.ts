@@ -1,7 +1,7 @@
 // The message bus against the real broker: order, commit-after-success, redelivery, and the real kcat client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingRecord, RecordBatch } from '../../infra/kafka.ts';
-import { createHarness, kcat, type Harness } from '../support/harness.ts';
+import { createHarness, kcat, readTopic, type Harness } from '../support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -29,23 +29,6 @@ function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Prom
   });
 }
 
-/** Consumes `topic` from the start in a group of its own until `count` records arrived. */
-async function readBack(topic: string, count: number): Promise<IncomingRecord[]> {
-  const seen: IncomingRecord[] = [];
-  const consumption = await h.bus.consume({
-    groupId: `${topic}.reader`,
-    topics: [topic],
-    fromBeginning: true,
-    handler: async (batch) => void seen.push(...batch.records),
-  });
-  try {
-    await until(() => seen.length >= count, `${count} records from ${topic}`);
-  } finally {
-    await consumption.stop();
-  }
-  return seen;
-}
-
 const values = (records: readonly IncomingRecord[]) => records.map((r) => r.value?.toString('utf8'));
 
 describe('message bus', () => {
@@ -56,7 +39,7 @@ describe('message bus', () => {
       topic,
       sent.map((value, i) => ({ key: 'jump01', value, headers: { seq: String(i) } })),
     );
-    const seen = await readBack(topic, sent.length);
+    const seen = await readTopic(h, topic, sent.length);
     expect(values(seen)).toEqual(sent);
     expect(seen.every((r) => r.key === 'jump01')).toBe(true);
     expect(seen.map((r) => r.headers.seq)).toEqual(sent.map((_, i) => String(i)));
@@ -141,7 +124,7 @@ describe('message bus', () => {
     await kcat(['-P', '-t', topic, '-K', '\t'], h.config, 'asa01\tfrom kcat 1\nasa01\tfrom kcat 2 保守\n');
     await h.bus.produce(topic, [{ key: 'asa01', value: 'from rmwatch 3' }]);
 
-    const seen = await readBack(topic, 3);
+    const seen = await readTopic(h, topic, 3);
     expect(values(seen)).toEqual(['from kcat 1', 'from kcat 2 保守', 'from rmwatch 3']);
 
     const read = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k=%s\\n'], h.config);
@@ -159,7 +142,8 @@ describe('message bus', () => {
       topic,
       Array.from({ length: 300 }, (_, i) => ({ key: keys[i % 3] ?? null, value: String(i) })),
     );
-    const seen = await readBack(topic, 300);
+    const seen = await readTopic(h, topic, 300);
+    expect(seen).toHaveLength(300);
     for (const key of keys) {
       const mine = seen.filter((r) => r.key === key);
       expect(new Set(mine.map((r) => r.partition)).size).toBe(1);

@@ -8,8 +8,7 @@ import { CanonicalEvent, DeadLetter, toHeaders, type ReceiveMetadata } from '../
 import { splitXmlEvents } from '../../processors/normalize/files.ts';
 import { startNormalizeStage } from '../../processors/normalize/stage.ts';
 import { NORMALIZE_DIR } from '../support/fixtures.ts';
-import { createHarness, kcat, type Harness } from '../support/harness.ts';
-import { readTopic, setupNamespace } from '../support/syslog.ts';
+import { createHarness, kcat, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
 
 let h: Harness;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyslogCollector } from '../../collectors/syslog/collector.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { DeadLetter, fromHeaders } from '../../model/index.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { readTopic, setupNamespace, startCollector } from '../support/syslog.ts';
+import { createHarness, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
+import { startCollector } from '../support/syslog.ts';
 
 let h: Harness;
 let collector: SyslogCollector;

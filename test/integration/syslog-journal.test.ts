@@ -9,8 +9,8 @@ import { loadConfig, type ResolvedConfig } from '../../infra/config.ts';
 import { createMessageBus, type MessageBus } from '../../infra/kafka.ts';
 import { stackDown, stackUp } from '../../infra/stack/stack.ts';
 import { TOPICS, topicName, topicSpecs } from '../../infra/topics.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
-import { readTopic, startCollector } from '../support/syslog.ts';
+import { createHarness, type Harness, readTopic } from '../support/harness.ts';
+import { startCollector } from '../support/syslog.ts';
 
 let h: Harness;
 let config: ResolvedConfig;

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { fromHeaders } from '../../model/index.ts';
 import { runCommand } from '../../infra/stack/processes.ts';
-import { createHarness, type Harness } from '../support/harness.ts';
+import { createHarness, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
 import { makeCertificates, startRsyslog, type Certificates } from '../support/rsyslog.ts';
-import { readTopic, setupNamespace, startCollector } from '../support/syslog.ts';
+import { startCollector } from '../support/syslog.ts';
 
 let h: Harness;
 let certs: Certificates;

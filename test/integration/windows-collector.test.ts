@@ -8,8 +8,7 @@ import { createMessageBus } from '../../infra/kafka.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { fromHeaders } from '../../model/index.ts';
 import { NORMALIZE_DIR } from '../support/fixtures.ts';
-import { createHarness, kcat, type Harness } from '../support/harness.ts';
-import { readTopic, setupNamespace } from '../support/syslog.ts';
+import { createHarness, kcat, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let h: Harness;

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type ResolvedConfig } from '../../infra/config.ts';
 import { createSearchStore, type SearchStore } from '../../infra/elasticsearch.ts';
-import { createMessageBus, type MessageBus } from '../../infra/kafka.ts';
+import { createMessageBus, type IncomingRecord, type MessageBus } from '../../infra/kafka.ts';
+import { runSetup } from '../../infra/setup.ts';
 import { createLogger, type Logger } from '../../infra/logger.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -113,4 +114,32 @@ export async function esCurl(
 /** The rmwatch command line, as a user runs it. */
 export function rmwatch(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Output> {
   return run(process.execPath, ['cli/rmwatch.mjs', ...args], { env, timeoutMs: 300_000 });
+}
+
+export async function setupNamespace(h: Harness): Promise<void> {
+  await runSetup(h.config, h.bus, h.store);
+}
+
+/**
+ * Reads `topic` from the beginning, in a group of its own, until `done` says so (a count of records, or a
+ * predicate over what was read) or `timeoutMs` passed.
+ */
+export async function readTopic(
+  h: Harness,
+  topic: string,
+  done: number | ((records: readonly IncomingRecord[]) => boolean),
+  timeoutMs = 60_000,
+): Promise<IncomingRecord[]> {
+  const seen: IncomingRecord[] = [];
+  const consumption = await h.bus.consume({
+    groupId: `${topic}.reader.${Math.random().toString(36).slice(2)}`,
+    topics: [topic],
+    fromBeginning: true,
+    handler: async (batch) => void seen.push(...batch.records),
+  });
+  const deadline = Date.now() + timeoutMs;
+  const finished = typeof done === 'number' ? () => seen.length >= done : () => done(seen);
+  while (!finished() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await consumption.stop();
+  return seen;
 }

@@ -1,8 +1,6 @@
 // Running the syslog collector in a test, and reading back what it wrote to Kafka.
 import { SyslogCollectorSettings } from '../../collectors/syslog/settings.ts';
 import { startSyslogCollector, type SyslogCollector } from '../../collectors/syslog/collector.ts';
-import type { IncomingRecord } from '../../infra/kafka.ts';
-import { runSetup } from '../../infra/setup.ts';
 import { createMessageBus } from '../../infra/kafka.ts';
 import type { Harness } from './harness.ts';
 
@@ -25,32 +23,4 @@ export async function startCollector(
     await bus.close();
   };
   return { collector, udpPort: port('udp'), tcpPort: port('tcp'), tlsPort: port('tls') };
-}
-
-export async function setupNamespace(h: Harness): Promise<void> {
-  await runSetup(h.config, h.bus, h.store);
-}
-
-/**
- * Reads `topic` from the beginning, in a group of its own, until `done` says so (a count of records, or a
- * predicate over what was read) or `timeoutMs` passed.
- */
-export async function readTopic(
-  h: Harness,
-  topic: string,
-  done: number | ((records: readonly IncomingRecord[]) => boolean),
-  timeoutMs = 60_000,
-): Promise<IncomingRecord[]> {
-  const seen: IncomingRecord[] = [];
-  const consumption = await h.bus.consume({
-    groupId: `${topic}.reader.${Math.random().toString(36).slice(2)}`,
-    topics: [topic],
-    fromBeginning: true,
-    handler: async (batch) => void seen.push(...batch.records),
-  });
-  const deadline = Date.now() + timeoutMs;
-  const finished = typeof done === 'number' ? () => seen.length >= done : () => done(seen);
-  while (!finished() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await consumption.stop();
-  return seen;
 }
