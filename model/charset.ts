@@ -8,14 +8,23 @@ export type Charset = z.infer<typeof Charset>;
 
 const shiftJis = new TextDecoder('shift_jis', { fatal: true });
 const utf8 = new TextDecoder('utf-8');
-// C0 controls other than tab, LF and CR do not occur in log text; their presence means binary.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * C0 controls other than tab, LF and CR, and DEL, do not occur in log text; their presence means binary.
+ * They are single bytes that never occur inside a UTF-8 or Shift_JIS multi-byte sequence, so the bytes can be
+ * checked without decoding them.
+ */
+function hasControlBytes(bytes: Uint8Array): boolean {
+  for (const b of bytes) if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f) return true;
+  return false;
+}
 
 export function detectCharset(bytes: Uint8Array): Charset {
-  if (isUtf8(bytes)) return CONTROL.test(utf8.decode(bytes)) ? 'binary' : 'utf-8';
+  if (hasControlBytes(bytes)) return 'binary';
+  if (isUtf8(bytes)) return 'utf-8';
   try {
-    return CONTROL.test(shiftJis.decode(bytes)) ? 'binary' : 'shift_jis';
+    shiftJis.decode(bytes);
+    return 'shift_jis';
   } catch {
     return 'binary';
   }
