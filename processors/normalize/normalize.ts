@@ -134,8 +134,8 @@ export class Normalizer {
     // The device as the record names it (FortiGate's devname, say) beats where the bytes came from.
     const device = drafts[0]?.observer?.hostname ?? at.observer;
     const baseId = eventId(device, at.identity ?? at.input.bytes);
+    const peerIp = isIP(at.input.meta.peer) ? at.input.meta.peer : undefined;
     for (const [i, draft] of drafts.entries()) {
-      const peerIp = isIP(at.input.meta.peer) ? at.input.meta.peer : undefined;
       const candidate = compact({
         ...draft,
         '@timestamp': draft['@timestamp'] ?? at.timestamp ?? at.input.meta.received_at,
