@@ -8,6 +8,7 @@ import { formatSetupReport, runSetup } from '../infra/setup.ts';
 import { TimeZone } from '../model/common.ts';
 import { parseFiles } from './parse.ts';
 import { ingestFiles } from '../collectors/files.ts';
+import { FILE_FORMATS, type FileFormat } from '../processors/normalize/files.ts';
 import { untilStopped } from './signals.ts';
 import { runStage, STAGES, type StageName } from './run.ts';
 import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
@@ -121,27 +122,32 @@ stack
     console.log(formatStatus(ctx.config, await stackStatus(ctx.config)));
   });
 
+/** `--format` and `--tz` of the file commands, checked before any file is read. */
+function fileFormatOption(options: { format: string; tz: string }): FileFormat {
+  const format = FILE_FORMATS.find((f) => f === options.format);
+  if (!format)
+    throw new UsageError(`--format must be one of ${FILE_FORMATS.join(', ')}, not ${options.format}`);
+  if (!TimeZone.safeParse(options.tz).success) throw new UsageError(`--tz: unknown time zone ${options.tz}`);
+  return format;
+}
+
 program
   .command('parse')
   .description(
     'print canonical events (JSON lines) for the records of exported log files; dead letters on stderr',
   )
-  .argument('<files...>', 'syslog line files, Windows event XML, Winlogbeat NDJSON')
-  .option('--format <format>', 'auto, syslog, winlogbeat or evtxml', 'auto')
+  .argument('<files...>', 'syslog line files, Windows event XML or .evtx, Winlogbeat NDJSON')
+  .option('--format <format>', FILE_FORMATS.join(', '), 'auto')
   .option('--tz <zone>', 'time zone of timestamps that carry none', 'Asia/Tokyo')
   .option('--year <year>', 'year of timestamps that carry none (default: inferred from today)')
   .action((files: string[], options: { format: string; tz: string; year?: string }) => {
-    const format = ['auto', 'syslog', 'winlogbeat', 'evtxml'].find((f) => f === options.format);
-    if (!format)
-      throw new UsageError(`--format must be auto, syslog, winlogbeat or evtxml, not ${options.format}`);
-    if (!TimeZone.safeParse(options.tz).success)
-      throw new UsageError(`--tz: unknown time zone ${options.tz}`);
+    const format = fileFormatOption(options);
     if (options.year !== undefined && !/^\d{4}$/.test(options.year))
       throw new UsageError('--year takes a four-digit year');
     parseFiles(
       files,
       {
-        format: format as 'auto',
+        format,
         tz: options.tz,
         year: options.year === undefined ? undefined : Number(options.year),
       },
@@ -153,24 +159,16 @@ program
 program
   .command('ingest')
   .description('send exported log files into the pipeline (raw topics), as their devices would have')
-  .argument('<files...>', 'syslog line files, Windows event XML, Winlogbeat NDJSON')
-  .option('--format <format>', 'auto, syslog, winlogbeat or evtxml', 'auto')
+  .argument('<files...>', 'syslog line files, Windows event XML or .evtx, Winlogbeat NDJSON')
+  .option('--format <format>', FILE_FORMATS.join(', '), 'auto')
   .option('--tz <zone>', 'time zone of timestamps that carry none', 'Asia/Tokyo')
   .action(async (files: string[], options: { format: string; tz: string }) => {
-    const format = ['auto', 'syslog', 'winlogbeat', 'evtxml'].find((f) => f === options.format);
-    if (!format)
-      throw new UsageError(`--format must be auto, syslog, winlogbeat or evtxml, not ${options.format}`);
-    if (!TimeZone.safeParse(options.tz).success)
-      throw new UsageError(`--tz: unknown time zone ${options.tz}`);
+    const format = fileFormatOption(options);
     const ctx = context(program);
     const bus = createMessageBus(ctx.config, ctx.log);
     try {
-      const total = await ingestFiles(
-        ctx.config,
-        bus,
-        files,
-        { format: format as 'auto', timezone: options.tz },
-        (file, n) => console.error(`${file}: ${n} records`),
+      const total = await ingestFiles(ctx.config, bus, files, { format, timezone: options.tz }, (file, n) =>
+        console.error(`${file}: ${n} records`),
       );
       console.log(`ingested ${total} records from ${files.length} file(s)`);
     } finally {

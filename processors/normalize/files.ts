@@ -3,9 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { detectCharset } from '../../model/charset.ts';
 import type { RawFormat } from '../../model/raw.ts';
+import { isEvtx, readEvtx } from './evtx.ts';
 import type { RawInput } from './normalize.ts';
 
-export type FileFormat = 'auto' | RawFormat;
+/** What a file holds: the raw record formats, or binary `.evtx`, which is read into event XML records. */
+export type FileFormat = 'auto' | 'evtx' | RawFormat;
+export const FILE_FORMATS: readonly FileFormat[] = ['auto', 'syslog', 'winlogbeat', 'evtxml', 'evtx'];
 
 export interface FileOptions {
   format: FileFormat;
@@ -16,7 +19,8 @@ export interface FileOptions {
 }
 
 /** Which kind of file this is, from its first non-blank bytes. */
-export function detectFormat(data: Buffer): RawFormat {
+export function detectFormat(data: Buffer): RawFormat | 'evtx' {
+  if (isEvtx(data)) return 'evtx';
   const head = data
     .subarray(0, 4096)
     .toString('utf8')
@@ -51,14 +55,24 @@ export function readRecords(path: string, options: FileOptions): RawInput[] {
   const data = readFileSync(path);
   const format = options.format === 'auto' ? detectFormat(data) : options.format;
   const received_at = (options.receivedAt ?? new Date()).toISOString();
-  const meta = (bytes: Buffer) => ({
+  const meta = (bytes: Buffer, charset = detectCharset(bytes)) => ({
     received_at,
     peer: path,
     transport: 'file' as const,
-    charset: detectCharset(bytes),
-    format,
+    charset,
+    format: format === 'evtx' ? ('evtxml' as const) : format,
     timezone: options.timezone,
   });
+  if (format === 'evtx') {
+    return readEvtx(path, data).map((record, i) => {
+      const file = { path, line: i + 1 };
+      if ('xml' in record) {
+        const bytes = Buffer.from(record.xml);
+        return { bytes, meta: meta(bytes, 'utf-8'), year: options.year, file };
+      }
+      return { bytes: record.bytes, meta: meta(record.bytes, 'binary'), unreadable: record.error, file };
+    });
+  }
   if (format === 'winlogbeat') {
     const documents = jsonDocuments(data);
     if (documents)

@@ -15,6 +15,7 @@ import type { EventDraft, FamilyContext } from './draft.ts';
 import { parseSyslog, SyslogParseError, type SyslogMessage } from './syslog.ts';
 import { fromNxlog, fromWinlogbeat, fromXml, WindowsEventError, type WindowsEvent } from './windows/event.ts';
 import { mapWindowsEvent } from './windows/map.ts';
+import { fromSnare, snareRecord } from './windows/snare.ts';
 
 export interface SyslogFamily {
   dataset: string;
@@ -39,6 +40,8 @@ export interface RawInput {
   year?: number;
   /** Where an offline parse read the record. */
   file?: { path: string; line: number };
+  /** Why the reader could not even take a record out of its container (a damaged `.evtx` record). */
+  unreadable?: string;
 }
 
 export type NormalizeResult = { ok: true; events: CanonicalEvent[] } | { ok: false; error: string };
@@ -47,6 +50,7 @@ export class Normalizer {
   private readonly memories = new Map<string, Map<string, unknown>>();
 
   normalize(input: RawInput): NormalizeResult {
+    if (input.unreadable !== undefined) return { ok: false, error: input.unreadable };
     if (input.bytes.length === 0) return { ok: false, error: 'empty record' };
     if (input.meta.charset === 'binary') return { ok: false, error: 'not text: neither UTF-8 nor Shift_JIS' };
     const text = decodeText(input.bytes, input.meta.charset);
@@ -69,6 +73,10 @@ export class Normalizer {
   private normalizeSyslog(text: string, input: RawInput): NormalizeResult {
     const receivedAtMs = Date.parse(input.meta.received_at);
     const msg = parseSyslog(text, { timezone: input.meta.timezone, receivedAtMs, year: input.year });
+    // Snare agents (and NXLog's Snare output) ship Windows events as tab-separated fields inside syslog.
+    const snare = snareRecord(msg.message);
+    if (snare !== undefined)
+      return this.normalizeWindows(fromSnare(snare, msg.timestamp, input.meta.timezone), text, input);
     // NXLog ships Windows events as JSON inside syslog.
     if (msg.message.startsWith('{') && msg.message.includes('"EventID"')) {
       const value = parseJson(msg.message);

@@ -1,9 +1,12 @@
 // VPN routers' syslog, sent by the real `logger` client, arrives in Kafka intact and in order.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyslogCollector } from '../../collectors/syslog/collector.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { DeadLetter, fromHeaders } from '../../model/index.ts';
+import { Normalizer } from '../../processors/normalize/normalize.ts';
+import { NORMALIZE_DIR } from '../support/fixtures.ts';
 import { createHarness, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
 import { startCollector } from '../support/syslog.ts';
 
@@ -91,6 +94,47 @@ describe('syslog collector', () => {
     const got = (await readTopic(h, raw, 202)).filter((r) => text(r).includes('rtx01'));
     expect(got.map(text)[0]).toMatch(/rtx01: PP\[ANONYMOUS01\] Call detected from user 'vnd_suzuki'$/);
     expect(fromHeaders(got[0]?.headers ?? {}).transport).toBe('udp');
+  });
+
+  it('Windows events in Snare format, relayed by a syslog daemon, arrive with their tabs and normalise', async () => {
+    // The fixture's Snare records without their syslog header; `logger` puts its own (and a tag) in front,
+    // and is told that Snare's long lines are fine (it cuts at 1 KiB by default).
+    const records = readFileSync(`${NORMALIZE_DIR}/windows/test/snare-over-syslog.log`, 'utf8')
+      .split('\n')
+      .map((l) => /MSWinEventLog\t.*$/.exec(l)?.[0])
+      .filter((l): l is string => l !== undefined && l.split('\t').length >= 14);
+    await logger(
+      ['-P', String(tcpPort), '-T', '--rfc3164', '--size', '4000', '-t', 'snare'],
+      `${records.join('\n')}\n`,
+    );
+    const isSnare = (r: { value: Buffer | null }) => text(r).includes('snare: MSWinEventLog\t');
+    const got = (await readTopic(h, raw, (all) => all.filter(isSnare).length >= records.length)).filter(
+      isSnare,
+    );
+    expect(got.map((r) => text(r).replace(/^.*?snare: /, ''))).toEqual(records);
+    const normalizer = new Normalizer();
+    const actions = got.map((r) => {
+      const result = normalizer.normalize({
+        bytes: r.value ?? Buffer.alloc(0),
+        meta: fromHeaders(r.headers),
+      });
+      return result.ok ? result.events[0]?.event.action : result.error;
+    });
+    expect(actions).toEqual([
+      'rdp_logon',
+      'explicit_credentials',
+      'device_redirection',
+      'share_file_access',
+      'rdp_disconnect',
+      'rdp_reconnect',
+      'rdp_logoff',
+      'logon_failure',
+      'rdp_auth_success',
+      'rdp_logon',
+      'gateway_connect',
+      'gateway_disconnect',
+      'rdp_logon',
+    ]);
   });
 
   it('Shift_JIS text from an older device is kept byte for byte and marked as Shift_JIS', async () => {

@@ -1,10 +1,10 @@
 // Every file of the shared corpus goes through the normaliser without a crash, and where a peer project
 // published its expected output, our fields agree with it (deliberate differences: processors/normalize/PEERS.md).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseFiles } from '../../cli/parse.ts';
-import type { CanonicalEvent } from '../../model/index.ts';
+import type { CanonicalEvent, DeadLetter } from '../../model/index.ts';
 import { readRecords } from '../../processors/normalize/files.ts';
 import { Normalizer } from '../../processors/normalize/normalize.ts';
 import { corpus, corpusAvailable, corpusFiles } from '../support/corpus.ts';
@@ -12,6 +12,16 @@ import { corpus, corpusAvailable, corpusFiles } from '../support/corpus.ts';
 const sink = () =>
   new Writable({
     write(_chunk, _enc, done) {
+      done();
+    },
+  });
+
+/** Collects the dead letters `rmwatch parse` writes (its last line is the summary). */
+const collect = (letters: DeadLetter[]) =>
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const line = chunk.toString();
+      if (line.startsWith('{')) letters.push(JSON.parse(line) as DeadLetter);
       done();
     },
   });
@@ -70,22 +80,36 @@ describe.skipIf(!corpusAvailable)('shared corpus', () => {
     }
   });
 
-  it('binary .evtx files are dead letters with reasons, never crashes', () => {
-    const letters: string[] = [];
-    const err = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        letters.push(chunk.toString());
-        done();
-      },
-    });
+  it('a binary .evtx gives the same events as its XML rendering (only the message layout and the file differ)', () => {
+    const binaries = corpusFiles().filter((f) => f.endsWith('.evtx') && existsSync(`${f}.xml`));
+    expect(binaries.length).toBeGreaterThan(10);
+    const comparable = (file: string) =>
+      readRecords(file, { format: 'auto', timezone: 'UTC' }).map((record) => {
+        const result = new Normalizer().normalize(record);
+        if (!result.ok) return result.error;
+        return result.events.map(({ message: _message, log: _log, ...event }) => event);
+      });
+    for (const file of binaries) {
+      const fromBinary = comparable(file);
+      expect(fromBinary.length, file).toBeGreaterThan(0);
+      expect(fromBinary, file).toEqual(comparable(`${file}.xml`));
+    }
+  });
+
+  it('an .evtx the decoder cannot read is dead-lettered record by record, each with its own bytes', () => {
+    const letters: DeadLetter[] = [];
     const summary = parseFiles(
-      [corpus('rdgateway/hayabusa-sample-evtx/ID302_RDS_Gateway_Logon_Logoff.evtx')],
+      [corpus('windows/terminalservices/evtx-to-mitre-attack/ID1149_RDP_success_logins_multiple_hosts.evtx')],
       { format: 'auto', tz: 'UTC' },
       sink(),
-      err,
+      collect(letters),
     );
-    expect(summary.events).toBe(0);
-    expect(letters.slice(0, -1).every((l) => /"error":"(not text|no parser)/.test(l))).toBe(true);
+    expect(summary).toEqual({ records: 11, events: 0, deadLetters: 11 });
+    for (const letter of letters) {
+      expect(letter.error).toMatch(/^\.evtx record \d+ could not be decoded/);
+      // An EVTX record starts with its signature 0x2a2a0000.
+      expect(Buffer.from(letter.raw, 'base64').subarray(0, 4)).toEqual(Buffer.from([0x2a, 0x2a, 0, 0]));
+    }
   });
 
   it('the VPN events in the Wazuh rule tests are recognised', () => {

@@ -183,3 +183,95 @@ describe('Windows and RD Gateway layers', () => {
     expect(result.ok && result.events[0]?.event.id).toBe(security[0]?.event.id);
   });
 });
+
+describe('Windows events in Snare format over syslog', () => {
+  const outcomes = normalizeFixture(`${NORMALIZE_DIR}/windows/test/snare-over-syslog.log`);
+  const snare = outcomes.flatMap((r) => (Array.isArray(r) ? [r[0] as CanonicalEvent] : []));
+
+  it('read as the same actions as event XML: logon, onward logon, redirection, share, disconnect, reconnect, logoff, failure', () => {
+    expect(snare.slice(0, 8).map((e) => e.event.action)).toEqual([
+      'rdp_logon',
+      'explicit_credentials',
+      'device_redirection',
+      'share_file_access',
+      'rdp_disconnect',
+      'rdp_reconnect',
+      'rdp_logoff',
+      'logon_failure',
+    ]);
+  });
+
+  it('the fields come from the message under the right heading: the new logon, not the subject', () => {
+    expect(snare[0]).toMatchObject({
+      user: { name: 'vnd_sato', domain: 'CITY' },
+      source: { ip: '10.20.0.5' },
+      winlog: { logon: { id: '0x8a21f', type: 10 } },
+    });
+    expect(snare[1]).toMatchObject({
+      destination: { domain: 'APP02.city.local', ip: '10.30.1.12', port: 3389 },
+    });
+    expect(snare[7]).toMatchObject({ user: { name: 'administrator' }, source: { ip: '10.20.0.9' } });
+  });
+
+  it("Snare's time is the host's local time (Japan), stored in UTC", () => {
+    expect(snare[0]?.['@timestamp']).toBe('2026-11-23T01:15:03.000Z');
+  });
+
+  it('a "Failure Audit" share access is a failed access', () => {
+    expect(snare[3]).toMatchObject({
+      event: { outcome: 'failure' },
+      file: { path: 'Users\\Public\\export.csv' },
+    });
+  });
+
+  it('TerminalServices and the RD Gateway sentences give user, client address, resource, bytes and duration', () => {
+    expect(snare.slice(8, 12).map((e) => e.event.action)).toEqual([
+      'rdp_auth_success',
+      'rdp_logon',
+      'gateway_connect',
+      'gateway_disconnect',
+    ]);
+    expect(snare[11]).toMatchObject({
+      user: { name: 'vnd_sato' },
+      source: { ip: '10.20.0.5' },
+      destination: { domain: 'JUMP01.city.local' },
+      // What the client transferred is what it uploaded: bytes_in, as with the event XML.
+      network: { bytes_in: 5812399, bytes_out: 90210 },
+      session: { duration_s: 1805 },
+    });
+  });
+
+  it('messages rendered by Japanese Windows are read through their Japanese labels', () => {
+    expect(snare[12]).toMatchObject({
+      event: { action: 'rdp_logon' },
+      user: { name: 'vnd_sato', domain: 'CITY' },
+      source: { ip: '10.30.0.10' },
+      winlog: { logon: { id: '0x51c2a', type: 10 } },
+    });
+  });
+
+  it('a Snare line cut short is a dead letter that says how many fields it had', () => {
+    expect(outcomes.at(-1)).toEqual({ error: 'Snare event with 5 of its 14 or more tab-separated fields' });
+  });
+});
+
+describe('audit outcome', () => {
+  it('an event XML share access whose Keywords carry Audit Failure is a failed access', () => {
+    const xml = `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Security-Auditing"/><EventID>5140</EventID><Keywords>0x8010000000000000</Keywords><TimeCreated SystemTime="2026-11-23T01:00:00.000Z"/><EventRecordID>7</EventRecordID><Channel>Security</Channel><Computer>APP02</Computer></System><EventData><Data Name="SubjectUserName">vnd_sato</Data><Data Name="ShareName">\\\\*\\ADMIN$</Data></EventData></Event>`;
+    const result = new Normalizer().normalize({
+      bytes: Buffer.from(xml),
+      meta: {
+        received_at: '2026-11-23T01:00:01.000Z',
+        peer: 'APP02',
+        transport: 'file',
+        charset: 'utf-8',
+        format: 'evtxml',
+        timezone: 'UTC',
+      },
+    });
+    expect(result.ok && result.events[0]?.event).toMatchObject({
+      action: 'share_access',
+      outcome: 'failure',
+    });
+  });
+});

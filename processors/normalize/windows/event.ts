@@ -14,7 +14,12 @@ export interface WindowsEvent {
   recordId?: string;
   /** EventData `<Data Name=…>` and UserData children, by name. */
   data: Record<string, string>;
+  /** A Security audit the shipper marks as failed (Keywords "Audit Failure"); absent when it does not say. */
+  auditFailure?: boolean;
 }
+
+/** The Audit Failure bit of `<Keywords>`. */
+const AUDIT_FAILURE = 0x0010000000000000n;
 
 export class WindowsEventError extends Error {
   override name = 'WindowsEventError';
@@ -77,6 +82,7 @@ export function fromXml(text: string): WindowsEvent {
     timeCreated: utc(time),
     recordId: text_(child(system, 'EventRecordID')) || undefined,
     data,
+    auditFailure: auditFailureOf(text_(child(system, 'Keywords'))),
   };
 }
 
@@ -88,6 +94,7 @@ const Winlogbeat = z.object({
     provider_name: z.string().default(''),
     computer_name: z.string().default(''),
     record_id: z.union([z.string(), z.number()]).optional(),
+    keywords: z.array(z.string()).optional(),
     time_created: z.string().optional(),
     event_data: z.record(z.string(), z.unknown()).default({}),
     user_data: z.record(z.string(), z.unknown()).default({}),
@@ -119,6 +126,7 @@ export function fromWinlogbeat(value: unknown): WindowsEvent {
     timeCreated: utc(w.time_created ?? parsed.data['@timestamp']),
     recordId: w.record_id === undefined ? undefined : String(w.record_id),
     data,
+    auditFailure: auditOutcomeNamed(w.keywords?.join(' ')),
   };
 }
 
@@ -143,7 +151,21 @@ export function fromNxlog(value: Record<string, unknown>, timezone: string): Win
     timeCreated: time,
     recordId: value.RecordNumber === undefined ? undefined : String(value.RecordNumber),
     data,
+    auditFailure: auditOutcomeNamed(typeof value.EventType === 'string' ? value.EventType : undefined),
   };
+}
+
+/** "Audit Failure" (Winlogbeat keywords), AUDIT_FAILURE (NXLog EventType), "Failure Audit" (Snare). */
+export function auditOutcomeNamed(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (/fail/i.test(text) && /audit/i.test(text)) return true;
+  if (/succ/i.test(text) && /audit/i.test(text)) return false;
+  return undefined;
+}
+
+function auditFailureOf(keywords: string): boolean | undefined {
+  if (!/^0x[0-9a-f]{1,16}$/i.test(keywords)) return undefined;
+  return (BigInt(keywords) & AUDIT_FAILURE) !== 0n;
 }
 
 function child(

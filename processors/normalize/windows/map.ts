@@ -111,7 +111,7 @@ export function mapWindowsEvent(e: WindowsEvent, memory: Map<string, unknown>): 
       case 5145:
         return {
           dataset: 'windows.security',
-          draft: draft(e.eventId === 5140 ? 'share_access' : 'share_file_access', outcomeOfKeywords(d), {
+          draft: draft(e.eventId === 5140 ? 'share_access' : 'share_file_access', outcomeOfAudit(e), {
             user: subject,
             source,
             share: pruned({ name: nonEmpty(d.ShareName) }),
@@ -237,6 +237,6 @@ function logonId(v: string | undefined): string | undefined {
   return hex ? `0x${hex[1]?.toLowerCase()}` : t;
 }
 
-function outcomeOfKeywords(d: Record<string, string>): Outcome {
-  return /fail/i.test(d.AccessReason ?? '') ? 'failure' : 'success';
+function outcomeOfAudit(e: WindowsEvent): Outcome {
+  return e.auditFailure === true || /fail/i.test(e.data.AccessReason ?? '') ? 'failure' : 'success';
 }
