@@ -9,6 +9,7 @@ import type { DeadLetter } from '../model/deadletter.ts';
 import { toHeaders } from '../model/raw.ts';
 import { readRecords, type FileFormat } from '../processors/normalize/files.ts';
 import type { RawInput } from '../processors/normalize/normalize.ts';
+import { fitsOneRecord, oversizeLetter } from './oversize.ts';
 import { routeOf } from './windows/records.ts';
 
 export async function ingestFiles(
@@ -33,19 +34,19 @@ function entryOf(
   file: string,
   { bytes, meta, unreadable }: RawInput,
 ) {
-  if (unreadable !== undefined) {
-    const letter: DeadLetter = {
-      stage: 'ingest',
-      source: file,
-      error: unreadable,
-      raw: bytes.toString('base64'),
-      at: new Date().toISOString(),
-    };
+  const at = new Date().toISOString();
+  // A record its container would not give up, or one too large for Kafka, goes to the dead letters.
+  const letter: DeadLetter | undefined =
+    unreadable !== undefined
+      ? { stage: 'ingest', source: file, error: unreadable, raw: bytes.toString('base64'), at }
+      : fitsOneRecord(bytes)
+        ? undefined
+        : oversizeLetter('ingest', file, bytes, at);
+  if (letter)
     return {
       topic: topicName(config, TOPICS.deadLetter),
       record: { key: file, value: Buffer.from(JSON.stringify(letter)) },
     };
-  }
   const route = meta.format === 'syslog' ? { topic: TOPICS.rawSyslog, computer: undefined } : routeOf(bytes);
   return {
     topic: topicName(config, route.topic),

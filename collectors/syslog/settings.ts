@@ -1,4 +1,5 @@
 // Configuration of the syslog collector (`collectors.syslog`).
+import { MAX_RAW_RECORD_BYTES } from '../oversize.ts';
 import { z } from 'zod';
 import { Cidr, TimeZone } from '../../model/common.ts';
 import { ForwarderSettings } from '../forwarder.ts';
@@ -26,6 +27,10 @@ export const SyslogCollectorSettings = z
       .number()
       .int()
       .positive()
+      .max(
+        MAX_RAW_RECORD_BYTES,
+        `at most ${MAX_RAW_RECORD_BYTES} bytes: a frame and its dead letter must each fit one Kafka record`,
+      )
       .default(64 * 1024),
     /** Senders allowed to deliver; empty admits every sender. */
     allow: z.array(Cidr).default([]),

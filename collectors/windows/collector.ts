@@ -12,10 +12,11 @@ import type { ResolvedConfig } from '../../infra/config.ts';
 import type { Consumption, MessageBus } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
-import { topicName } from '../../infra/topics.ts';
+import { TOPICS, topicName } from '../../infra/topics.ts';
 import { detectCharset } from '../../model/charset.ts';
 import { canonicalAddress } from '../../model/network.ts';
 import { toHeaders, type RawFormat, type ReceiveMetadata } from '../../model/raw.ts';
+import { fitsOneRecord, oversizeLetter } from '../oversize.ts';
 import { routeOf, splitBody } from './records.ts';
 import type { WindowsCollectorSettings } from './settings.ts';
 
@@ -29,14 +30,28 @@ export interface WindowsCollector {
 type Config = Pick<ResolvedConfig, 'namespace'> & { collectors: { windows: WindowsCollectorSettings } };
 
 /** Hands records to their raw topics and resolves once Kafka acknowledged them all. */
+/**
+ * Hands events to Kafka, each on its raw topic; an event too large for one Kafka record goes to the dead-letter
+ * topic instead (one huge event must not make a shipper resend its whole batch forever).
+ * @returns how many events went to the raw topics, and how many to the dead-letter topic
+ */
 export async function forwardWindowsRecords(
   config: Pick<ResolvedConfig, 'namespace'>,
   bus: MessageBus,
   items: readonly Buffer[],
   meta: Omit<ReceiveMetadata, 'charset' | 'format'> & { format: Exclude<RawFormat, 'syslog'> },
-): Promise<number> {
+): Promise<{ accepted: number; deadLettered: number }> {
+  let deadLettered = 0;
   await bus.produceAll(
     items.map((value) => {
+      if (!fitsOneRecord(value)) {
+        deadLettered++;
+        const letter = oversizeLetter('collector.windows', meta.peer, value, meta.received_at);
+        return {
+          topic: topicName(config, TOPICS.deadLetter),
+          record: { key: meta.peer, value: JSON.stringify(letter) },
+        };
+      }
       const { topic, computer } = routeOf(value);
       return {
         topic: topicName(config, topic),
@@ -48,7 +63,7 @@ export async function forwardWindowsRecords(
       };
     }),
   );
-  return items.length;
+  return { accepted: items.length - deadLettered, deadLettered };
 }
 
 export async function startWindowsCollector(
@@ -96,8 +111,9 @@ export async function startWindowsCollector(
             : 'winlogbeat';
       const items = splitBody(body, format);
       if (items.length === 0) return reply.code(400).send({ error: 'the body holds no events' });
+      let forwarded: { accepted: number; deadLettered: number };
       try {
-        await forwardWindowsRecords(config, bus, items, {
+        forwarded = await forwardWindowsRecords(config, bus, items, {
           received_at: new Date().toISOString(),
           peer: canonicalAddress(request.ip),
           peer_port: request.socket.remotePort,
@@ -116,8 +132,9 @@ export async function startWindowsCollector(
           .header('retry-after', '5')
           .send({ error: 'events could not be stored now; send again' });
       }
-      counters.inc('received', items.length);
-      return reply.code(202).send({ accepted: items.length });
+      counters.inc('received', forwarded.accepted);
+      if (forwarded.deadLettered > 0) counters.inc('oversize', forwarded.deadLettered);
+      return reply.code(202).send(forwarded);
     });
     server.setErrorHandler((err, _request, reply) => {
       const status = (err as { statusCode?: number }).statusCode ?? 500;
@@ -138,14 +155,15 @@ export async function startWindowsCollector(
           const items = batch.records
             .map((r) => r.value)
             .filter((v): v is Buffer => v !== null && v.length > 0);
-          await forwardWindowsRecords(config, bus, items, {
+          const forwarded = await forwardWindowsRecords(config, bus, items, {
             received_at: new Date().toISOString(),
             peer: topic,
             transport: 'kafka',
             format: 'winlogbeat',
             timezone: settings.timezone,
           });
-          counters.inc('received', items.length);
+          counters.inc('received', forwarded.accepted);
+          if (forwarded.deadLettered > 0) counters.inc('oversize', forwarded.deadLettered);
         },
       }),
     );

@@ -12,6 +12,7 @@ import * as paloalto from './paloalto/parse.ts';
 import * as strongswan from './strongswan/parse.ts';
 import * as yamahaRtx from './yamaha-rtx/parse.ts';
 import type { EventDraft, FamilyContext } from './draft.ts';
+import { DeviceMemories } from './memory.ts';
 import { parseSyslog, SyslogParseError, type SyslogMessage } from './syslog.ts';
 import { fromNxlog, fromWinlogbeat, fromXml, WindowsEventError, type WindowsEvent } from './windows/event.ts';
 import { mapWindowsEvent } from './windows/map.ts';
@@ -47,7 +48,7 @@ export interface RawInput {
 export type NormalizeResult = { ok: true; events: CanonicalEvent[] } | { ok: false; error: string };
 
 export class Normalizer {
-  private readonly memories = new Map<string, Map<string, unknown>>();
+  private readonly memories = new DeviceMemories();
 
   normalize(input: RawInput): NormalizeResult {
     if (input.unreadable !== undefined) return { ok: false, error: input.unreadable };
@@ -175,12 +176,7 @@ export class Normalizer {
   }
 
   private memoryOf(observer: string): Map<string, unknown> {
-    let memory = this.memories.get(observer);
-    if (!memory) {
-      memory = new Map();
-      this.memories.set(observer, memory);
-    }
-    return memory;
+    return this.memories.of(observer);
   }
 }
 

@@ -2,11 +2,15 @@
 // through Winlogbeat's Kafka output land on the right raw topic, answered 202 only after Kafka took them.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWindowsCollector, type WindowsCollector } from '../../collectors/windows/collector.ts';
+import {
+  forwardWindowsRecords,
+  startWindowsCollector,
+  type WindowsCollector,
+} from '../../collectors/windows/collector.ts';
 import { WindowsCollectorSettings } from '../../collectors/windows/settings.ts';
 import { createMessageBus } from '../../infra/kafka.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
-import { fromHeaders } from '../../model/index.ts';
+import { DeadLetter, fromHeaders } from '../../model/index.ts';
 import { NORMALIZE_DIR } from '../support/fixtures.ts';
 import { createHarness, kcat, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
 
@@ -62,7 +66,7 @@ const post = (contentType: string, file: string, token = TOKEN) =>
 describe('Windows collector', () => {
   it('Winlogbeat NDJSON: 202, the logon on rm.raw.windows and the gateway event on rm.raw.rdgateway', async () => {
     const answer = await post('application/x-ndjson', `${NORMALIZE_DIR}/windows/test/winlogbeat.ndjson`);
-    expect(answer).toEqual({ status: 202, body: '{"accepted":2}' });
+    expect(answer).toEqual({ status: 202, body: '{"accepted":2,"deadLettered":0}' });
     const windows = await readTopic(h, topicName(h.config, TOPICS.rawWindows), 1);
     const gateway = await readTopic(h, topicName(h.config, TOPICS.rawRdGateway), 1);
     expect(windows[0]?.value?.toString()).toMatch(/"event_id": ?"4624"/);
@@ -113,6 +117,40 @@ describe('Windows collector', () => {
       big,
     );
     expect(answer.status).toBe(413);
+  });
+
+  it('an event too large for one Kafka record goes to the dead-letter topic; the others of its batch are stored', async () => {
+    const huge = Buffer.from(
+      JSON.stringify({ winlog: { event_id: 4624, event_data: { x: 'a'.repeat(600_000) } } }),
+    );
+    const small = Buffer.from(
+      JSON.stringify({
+        '@timestamp': '2026-11-23T01:00:00Z',
+        winlog: { event_id: 4634, computer_name: 'OVERSIZE01', channel: 'Security' },
+      }),
+    );
+    const forwarded = await forwardWindowsRecords(h.config, h.bus, [small, huge], {
+      received_at: '2026-11-23T01:00:01.000Z',
+      peer: '10.20.0.77',
+      transport: 'http',
+      format: 'winlogbeat',
+      timezone: 'Asia/Tokyo',
+    });
+    expect(forwarded).toEqual({ accepted: 1, deadLettered: 1 });
+    const letters = (
+      await readTopic(h, topicName(h.config, TOPICS.deadLetter), (all) =>
+        all.some((r) => r.key?.toString() === '10.20.0.77'),
+      )
+    ).filter((r) => r.key?.toString() === '10.20.0.77');
+    expect(letters).toHaveLength(1);
+    const letter = DeadLetter.parse(JSON.parse(letters[0]?.value?.toString() ?? ''));
+    expect(letter).toMatchObject({ stage: 'collector.windows', source: '10.20.0.77' });
+    expect(letter.error).toMatch(/^record of \d+ bytes is over the 524288-byte limit/);
+    expect(Buffer.from(letter.raw, 'base64')).toEqual(huge.subarray(0, 65536));
+    const stored = await readTopic(h, topicName(h.config, TOPICS.rawWindows), (all) =>
+      all.some((r) => r.key?.toString() === 'OVERSIZE01'),
+    );
+    expect(stored.filter((r) => r.key?.toString() === 'OVERSIZE01')).toHaveLength(1);
   });
 
   it('when Kafka cannot take the events the answer is 503, so the shipper sends them again', async () => {

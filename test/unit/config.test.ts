@@ -68,6 +68,13 @@ describe('configuration', () => {
     expect(problems).toContain(`stack.elasticsearchHeap: expected a JVM size like 512m or 1g (from ${path})`);
   });
 
+  it('a syslog frame limit larger than one Kafka record can carry is refused at start', () => {
+    const path = file('frames.yaml', 'collectors:\n  syslog:\n    maxFrameBytes: 2000000\n');
+    expect(problemsOf(() => loadConfig({ file: path, env: {}, cwd: dir }))).toEqual([
+      `collectors.syslog.maxFrameBytes: at most 524288 bytes: a frame and its dead letter must each fit one Kafka record (from ${path})`,
+    ]);
+  });
+
   it('a misspelt setting is refused rather than ignored', () => {
     const path = file('typo.yaml', 'kafka:\n  brokerz: ["a:1"]\n');
     expect(problemsOf(() => loadConfig({ file: path, env: {}, cwd: dir })).join('\n')).toMatch(
