@@ -6,7 +6,7 @@ import { stackDown, stackUp } from '../infra/stack/stack.ts';
 import { topicSpecs } from '../infra/topics.ts';
 import { benchNormalize } from './normalize.ts';
 import { machine, writeSection } from './results.ts';
-import { benchSyslog } from './syslog.ts';
+import { benchSyslog, type SyslogRun } from './syslog.ts';
 
 const only = process.argv.slice(2);
 const wanted = (name: string) => only.length === 0 || only.includes(name);
@@ -31,7 +31,17 @@ if (wanted('syslog')) {
   const bus = createMessageBus(config, log);
   try {
     await bus.ensureTopics(topicSpecs(config));
-    const runs = await benchSyslog(config, bus, { tcp: 200_000, udp: 100_000 });
+    // A single short run on a 2-core machine shared with the broker swings by half either way: take three
+    // long ones and report each receiver's median.
+    const rounds: SyslogRun[][] = [];
+    for (let i = 0; i < 3; i++) rounds.push(await benchSyslog(config, bus, { tcp: 1_000_000, udp: 300_000 }));
+    const runs = (rounds[0] ?? []).map(({ receiver, transport }) => {
+      const same = rounds
+        .map((round) => round.find((r) => r.receiver === receiver && r.transport === transport))
+        .filter((r): r is SyslogRun => r !== undefined)
+        .sort((a, b) => a.perSecond - b.perSecond);
+      return same[Math.floor(same.length / 2)] as SyslogRun;
+    });
     const rate = (receiver: string, transport: string) =>
       runs.find((r) => r.receiver === receiver && r.transport === transport)?.perSecond ?? 0;
     const rows = runs.map(
@@ -41,7 +51,7 @@ if (wanted('syslog')) {
     const ratio = (t: string) => (rate('rmwatch', t) / Math.max(1, rate('rsyslog', t))).toFixed(2);
     writeSection(
       'syslog',
-      `## syslog → Kafka: rmwatch collector vs rsyslog (omkafka)\n\n${machine()}; Kafka ${config.stack.kafkaVersion} on the same machine (embedded stack). Realistic VPN lines (~200 bytes: ASA, FortiGate, Yamaha RTX) from a separate sender process; one TCP connection, or UDP in bursts of 200. A record counts once Kafka holds it (topic end offsets); both receivers write with acks=all and idempotence, each as its own process.\n\n| receiver | transport | sent | in Kafka | seconds | records/s |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n\nRatio rmwatch / rsyslog: TCP **${ratio('tcp')}**, UDP **${ratio('udp')}** (target ≥ 1.0).`,
+      `## syslog → Kafka: rmwatch collector vs rsyslog (omkafka)\n\n${machine()}; Kafka ${config.stack.kafkaVersion} on the same machine (embedded stack). Realistic VPN lines (~200 bytes: ASA, FortiGate, Yamaha RTX) from a separate sender process; one TCP connection (1,000,000 lines), or UDP in bursts of 200 (300,000 datagrams); each figure is the median of three rounds. A line counts once Kafka holds it: rsyslog writes a Kafka record per line (counted by topic end offsets); rmwatch writes batches of the lines each sender delivered within 2 ms (model/frames.ts), counted by reading the topic and adding up each batch's frame count. Both write with acks=all and idempotence, each as its own process; rmwatch reads UDP in a worker thread of its own.\n\n| receiver | transport | sent | in Kafka | seconds | records/s |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n\nRatio rmwatch / rsyslog: TCP **${ratio('tcp')}**, UDP **${ratio('udp')}** (target ≥ 1.0).`,
     );
     console.log(rows.join('\n'));
     console.log(`ratio tcp ${ratio('tcp')} udp ${ratio('udp')}`);

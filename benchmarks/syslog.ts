@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import type { ResolvedConfig } from '../infra/config.ts';
 import type { MessageBus } from '../infra/kafka.ts';
 import { TOPICS, topicName } from '../infra/topics.ts';
+import { framesOf } from '../model/frames.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -53,15 +54,57 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Sends `count` lines and waits until Kafka holds them (or stops growing). */
+/** A count over a topic: Kafka records (end offsets, cheap to ask) or the lines they carry. */
+type Counter = () => Promise<number>;
+interface Counting {
+  progress: Counter;
+  lines: Counter;
+  stop: () => Promise<void>;
+}
+
+/** rsyslog writes one Kafka record per line: the end offsets count both its progress and its lines. */
+function perLine(bus: MessageBus, topic: string): Counting {
+  const progress: Counter = () => bus.topicEndOffsets(topic);
+  return { progress, lines: progress, stop: async () => undefined };
+}
+
+/**
+ * rmwatch writes batches of frames (model/frames.ts): progress is watched by end offsets, as with rsyslog, and
+ * the lines are counted by reading the topic and adding up each record's frame count.
+ */
+async function perBatch(bus: MessageBus, topic: string): Promise<Counting> {
+  let records = 0;
+  let frames = 0;
+  const consumption = await bus.consume({
+    groupId: `${topic}.bench.${Date.now()}`,
+    topics: [topic],
+    fromBeginning: true,
+    handler: async (batch) => {
+      records += batch.records.length;
+      for (const r of batch.records) frames += framesOf(r.headers);
+    },
+  });
+  const lines: Counter = async () => {
+    const end = await bus.topicEndOffsets(topic);
+    const deadline = Date.now() + 120_000;
+    while (records < end && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return frames;
+  };
+  return { progress: () => bus.topicEndOffsets(topic), lines, stop: () => consumption.stop() };
+}
+
+/**
+ * Sends `count` lines and times them until Kafka holds the last one, that is until the topic stops growing
+ * (2 s without a new record after the sender finished: UDP may lose datagrams, so all of them may never come).
+ */
 async function measure(
-  bus: MessageBus,
-  topic: string,
+  counter: Counting,
   transport: 'tcp' | 'udp',
   port: number,
   count: number,
 ): Promise<Omit<SyslogRun, 'receiver' | 'transport'>> {
-  const before = await bus.topicEndOffsets(topic);
+  const linesBefore = await counter.lines();
+  let progress = await counter.progress();
   const started = Date.now();
   const sender = spawn(
     process.execPath,
@@ -80,22 +123,19 @@ async function measure(
     },
   );
   const senderDone = new Promise<void>((r) => sender.once('exit', () => r()));
-  let delivered = 0;
-  let lastChange = Date.now();
   let finishedAt = Date.now();
   for (;;) {
-    await new Promise((r) => setTimeout(r, 50));
-    const now = (await bus.topicEndOffsets(topic)) - before;
-    if (now !== delivered) {
-      delivered = now;
-      lastChange = finishedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 20));
+    const now = await counter.progress();
+    if (now !== progress) {
+      progress = now;
+      finishedAt = Date.now();
     }
-    if (delivered >= count) break;
-    // UDP may lose datagrams: stop once nothing more arrived for 3 s after the sender finished.
-    if (sender.exitCode !== null && Date.now() - lastChange > 3000) break;
+    if (sender.exitCode !== null && Date.now() - finishedAt > 2000) break;
     if (Date.now() - started > 300_000) break;
   }
   await senderDone;
+  const delivered = (await counter.lines()) - linesBefore;
   const seconds = (finishedAt - started) / 1000;
   return { sent: count, delivered, seconds, perSecond: Math.round(delivered / seconds) };
 }
@@ -137,19 +177,20 @@ export async function benchSyslog(
     },
   );
   await waitForOutput(collector, 'is running');
-  const raw = topicName(config, TOPICS.rawSyslog);
+  const raw = await perBatch(bus, topicName(config, TOPICS.rawSyslog));
   try {
     runs.push({
       receiver: 'rmwatch',
       transport: 'tcp',
-      ...(await measure(bus, raw, 'tcp', tcpPort, counts.tcp)),
+      ...(await measure(raw, 'tcp', tcpPort, counts.tcp)),
     });
     runs.push({
       receiver: 'rmwatch',
       transport: 'udp',
-      ...(await measure(bus, raw, 'udp', udpPort, counts.udp)),
+      ...(await measure(raw, 'udp', udpPort, counts.udp)),
     });
   } finally {
+    await raw.stop();
     await stopChild(collector);
   }
 
@@ -182,12 +223,12 @@ ruleset(name="tokafka") {
     runs.push({
       receiver: 'rsyslog',
       transport: 'tcp',
-      ...(await measure(bus, rsTopic, 'tcp', rsTcp, counts.tcp)),
+      ...(await measure(perLine(bus, rsTopic), 'tcp', rsTcp, counts.tcp)),
     });
     runs.push({
       receiver: 'rsyslog',
       transport: 'udp',
-      ...(await measure(bus, rsTopic, 'udp', rsUdp, counts.udp)),
+      ...(await measure(perLine(bus, rsTopic), 'udp', rsUdp, counts.udp)),
     });
   } finally {
     await stopChild(rsyslog);

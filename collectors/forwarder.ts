@@ -1,18 +1,21 @@
 // Hands a collector's records to Kafka in batches, in arrival order. While Kafka cannot take them they go to
 // the disk journal, and every later record follows them there until the journal is replayed, so the order
 // per sender holds across an outage. Memory stays bounded: past `spillRecords` queued records the queue
-// moves to the journal, and past `highWaterRecords` the collector is told to slow its senders down.
+// moves to the journal, and past `highWaterRecords` the collector is told to slow its senders down. A batch of
+// syslog frames (model/frames.ts) counts as the frames it holds, so the bounds mean the same either way.
 import { z } from 'zod';
 import type { MessageBus, OutgoingRecord } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Counters } from '../infra/metrics.ts';
 import type { Journal, JournalEntry } from './journal.ts';
+import { framesIn } from './journal.ts';
+import { framesOf } from '../model/frames.ts';
 
 export const ForwarderSettings = z
   .object({
-    maxBatchRecords: z.number().int().positive().default(5000),
+    maxBatchRecords: z.number().int().positive().default(20_000),
     lingerMs: z.number().int().nonnegative().default(5),
-    highWaterRecords: z.number().int().positive().default(20_000),
+    highWaterRecords: z.number().int().positive().default(50_000),
     spillRecords: z.number().int().positive().default(100_000),
     retryInitialMs: z.number().int().positive().default(500),
     retryMaxMs: z.number().int().positive().default(10_000),
@@ -24,6 +27,8 @@ export type ForwarderSettings = z.infer<typeof ForwarderSettings>;
 
 export class Forwarder {
   private queue: JournalEntry[] = [];
+  /** The frames the queue holds. */
+  private weight = 0;
   private pumping: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private pressured = false;
@@ -44,17 +49,18 @@ export class Forwarder {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.weight;
   }
 
   send(topic: string, record: OutgoingRecord): void {
     this.queue.push({ topic, record });
-    if (this.queue.length >= this.settings.spillRecords) {
-      this.journal.append(this.queue.splice(0));
+    this.weight += framesOf(record.headers);
+    if (this.weight >= this.settings.spillRecords) {
+      this.journal.append(this.takeAll());
       this.counters.inc('spilled');
     }
     this.updatePressure();
-    this.schedule(this.queue.length >= this.settings.maxBatchRecords ? 0 : this.settings.lingerMs);
+    this.schedule(this.weight >= this.settings.maxBatchRecords ? 0 : this.settings.lingerMs);
   }
 
   /** Resolves when everything sent so far is in Kafka (not merely journaled). */
@@ -73,7 +79,7 @@ export class Forwarder {
     clearTimeout(this.timer);
     this.wake?.();
     await this.pumping;
-    this.journal.append(this.queue.splice(0));
+    this.journal.append(this.takeAll());
   }
 
   private schedule(delayMs: number): void {
@@ -94,7 +100,7 @@ export class Forwarder {
     while (!this.closed && (this.queue.length > 0 || !this.journal.isEmpty)) {
       if (!this.journal.isEmpty) {
         // Order: whatever is queued now came after what is journaled.
-        this.journal.append(this.queue.splice(0));
+        this.journal.append(this.takeAll());
         this.updatePressure();
         try {
           const replayed = await this.journal.drain((entries) => this.produce(entries));
@@ -104,14 +110,14 @@ export class Forwarder {
         }
         continue;
       }
-      const batch = this.queue.splice(0, this.settings.maxBatchRecords);
+      const batch = this.take(this.settings.maxBatchRecords);
       this.updatePressure();
       try {
         await this.produce(batch);
         this.recovered(0);
       } catch (err) {
         this.journal.append(batch);
-        this.counters.inc('spooled', batch.length);
+        this.counters.inc('spooled', framesIn(batch));
         await this.backOff(err);
       }
     }
@@ -133,7 +139,7 @@ export class Forwarder {
     } finally {
       clearTimeout(timer);
     }
-    this.counters.inc('forwarded', entries.length);
+    this.counters.inc('forwarded', framesIn(entries));
   }
 
   private recovered(replayed: number): void {
@@ -160,9 +166,26 @@ export class Forwarder {
     this.wake = undefined;
   }
 
+  /** The queue's first entries, up to `frames` frames (at least one entry). */
+  private take(frames: number): JournalEntry[] {
+    let n = 0;
+    let w = 0;
+    while (n < this.queue.length && (n === 0 || w + framesOf(this.queue[n]?.record.headers) <= frames)) {
+      w += framesOf(this.queue[n]?.record.headers);
+      n++;
+    }
+    this.weight -= w;
+    return this.queue.splice(0, n);
+  }
+
+  private takeAll(): JournalEntry[] {
+    this.weight = 0;
+    return this.queue.splice(0);
+  }
+
   private updatePressure(): void {
-    const high = this.queue.length >= this.settings.highWaterRecords;
-    const low = this.queue.length <= this.settings.highWaterRecords / 2;
+    const high = this.weight >= this.settings.highWaterRecords;
+    const low = this.weight <= this.settings.highWaterRecords / 2;
     if (high && !this.pressured) {
       this.pressured = true;
       this.counters.inc('backpressure_pauses');

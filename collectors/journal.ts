@@ -3,6 +3,7 @@
 // during replay re-sends (deterministic event ids make that harmless) and never loses.
 // When the journal is full, the configured policy drops either the oldest segment or the newest records;
 // every drop is counted and logged.
+import { framesOf } from '../model/frames.ts';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -59,7 +60,7 @@ export class Journal {
         seq: Number(match[1]),
         path,
         bytes: statSync(path).size,
-        records: entries.length,
+        records: framesIn(entries),
       });
     }
     if (this.records > 0)
@@ -82,16 +83,19 @@ export class Journal {
     // Written in segment-sized pieces, so that a long backlog can push out the oldest segments piece by piece.
     let piece: Buffer[] = [];
     let pieceBytes = 0;
+    let pieceFrames = 0;
     const writePiece = () => {
-      if (piece.length > 0) this.write(Buffer.concat(piece), piece.length);
+      if (piece.length > 0) this.write(Buffer.concat(piece), pieceFrames);
       piece = [];
       pieceBytes = 0;
+      pieceFrames = 0;
     };
     for (const entry of entries) {
       const data = encode(entry);
       if (pieceBytes + data.length > this.settings.segmentBytes) writePiece();
       piece.push(data);
       pieceBytes += data.length;
+      pieceFrames += framesOf(entry.record.headers);
     }
     writePiece();
   }
@@ -136,9 +140,9 @@ export class Journal {
         const index = this.segments.indexOf(oldest);
         if (index >= 0) this.segments.splice(index, 1);
         // Dropped for space while Kafka was taking it after all: it was delivered, not lost.
-        else this.counters.inc('journal_dropped', -entries.length);
-        sent += entries.length;
-        this.counters.inc('journal_replayed', entries.length);
+        else this.counters.inc('journal_dropped', -framesIn(entries));
+        sent += framesIn(entries);
+        this.counters.inc('journal_replayed', framesIn(entries));
       } finally {
         this.draining = undefined;
       }
@@ -203,4 +207,9 @@ function decode(data: Buffer): JournalEntry[] {
     at += 4 + length;
   }
   return entries;
+}
+
+/** Records are counted as the frames they carry (model/frames.ts), so counts match what senders sent. */
+export function framesIn(entries: readonly JournalEntry[]): number {
+  return entries.reduce((n, e) => n + framesOf(e.record.headers), 0);
 }

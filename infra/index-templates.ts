@@ -130,7 +130,7 @@ const DEAD_LETTER_PROPERTIES = {
   error: { type: 'text', fields: { raw: { type: 'keyword', ignore_above: 1024 } } },
   raw: { type: 'binary' },
   at: date,
-  origin: object({ topic: keyword, partition: integer, offset: keyword }),
+  origin: object({ topic: keyword, partition: integer, offset: keyword, frame: integer }),
 };
 
 export const INDEX_PROPERTIES = {

@@ -11,7 +11,13 @@ export const DeadLetter = z.object({
   raw: z.base64(),
   at: UtcTimestamp,
   origin: z
-    .object({ topic: NonEmptyText, partition: z.number().int().nonnegative(), offset: NonEmptyText })
+    .object({
+      topic: NonEmptyText,
+      partition: z.number().int().nonnegative(),
+      offset: NonEmptyText,
+      /** Which frame (1-based) of a batch of syslog frames (model/frames.ts). */
+      frame: z.number().int().positive().optional(),
+    })
     .optional(),
 });
 export type DeadLetter = z.infer<typeof DeadLetter>;

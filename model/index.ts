@@ -9,4 +9,5 @@ export * from './deadletter.ts';
 export * from './ids.ts';
 export * from './charset.ts';
 export * from './raw.ts';
+export * from './frames.ts';
 export * from './network.ts';

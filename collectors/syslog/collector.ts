@@ -1,7 +1,7 @@
 // Syslog collector for VPN routers.
 //   input:  syslog over UDP, TCP (RFC 6587) and TLS (RFC 5425) from allowed senders
-//   output: rm.raw.syslog — key: sender address; value: the frame's bytes as received;
-//           headers: receive metadata (model/raw.ts)
+//   output: rm.raw.syslog — key: sender address; value: a batch of the sender's frames, each as received
+//           with its receive time and charset; headers: the shared receive metadata (model/frames.ts)
 //           rm.deadletter — frames cut at `maxFrameBytes`, with their first bytes
 //   config: `collectors.syslog` (./settings.ts)
 // Records Kafka cannot take are journaled on disk and replayed in order (collectors/forwarder.ts).
@@ -12,10 +12,13 @@ import { Counters } from '../../infra/metrics.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { detectCharset } from '../../model/charset.ts';
 import type { DeadLetter } from '../../model/deadletter.ts';
+import { packFrames, type SharedMetadata } from '../../model/frames.ts';
+import { BoundedMemory } from '../../infra/bounded-map.ts';
 import { addressMatcher } from '../../model/network.ts';
 import { toHeaders } from '../../model/raw.ts';
 import { Forwarder } from '../forwarder.ts';
 import { Journal, JournalSettings } from '../journal.ts';
+import { FramePacker } from './packer.ts';
 import { listenStream, listenUdp, type Listener, type ReceivedFrame } from './listeners.ts';
 import type { SyslogCollectorSettings } from './settings.ts';
 
@@ -64,18 +67,23 @@ export async function startSyslogCollector(
     return false;
   };
 
+  const packer = new FramePacker(settings.batch, (shared, frames) => {
+    const { value, headers } = packFrames(shared, frames);
+    forwarder.send(rawTopic, { key: shared.peer, value, headers });
+  });
+
+  // One metadata object per sender (connection or UDP socket), so the packer groups by identity.
+  const senders = new SenderMetadata(timezoneOf);
+
   const onFrame = (frame: ReceivedFrame) => {
     counters.inc('received');
-    const meta = {
-      received_at: frame.receivedAt.toISOString(),
-      peer: frame.peer,
-      peer_port: frame.peerPort,
-      transport: frame.transport,
-      charset: detectCharset(frame.bytes),
-      format: 'syslog' as const,
-      timezone: timezoneOf(frame.peer),
-    };
+    const shared = senders.of(frame);
     if (frame.truncated) {
+      const meta = {
+        ...shared,
+        received_at: frame.receivedAt.toISOString(),
+        charset: detectCharset(frame.bytes),
+      };
       counters.inc('oversize');
       const letter: DeadLetter = {
         stage: 'collector.syslog',
@@ -91,7 +99,11 @@ export async function startSyslogCollector(
       });
       return;
     }
-    forwarder.send(rawTopic, { key: frame.peer, value: frame.bytes, headers: toHeaders(meta) });
+    packer.add(shared, {
+      bytes: frame.bytes,
+      receivedAtMs: frame.receivedAt.getTime(),
+      charset: detectCharset(frame.bytes),
+    });
   };
 
   const options = { maxFrameBytes: settings.maxFrameBytes, admits, onFrame, log };
@@ -113,9 +125,45 @@ export async function startSyslogCollector(
     forwarder,
     async close() {
       await Promise.all(listeners.map((l) => l.close()));
+      packer.flush();
       // Kafka gets a few seconds to take the rest; whatever it has not taken then waits in the journal.
       await Promise.race([forwarder.flush(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await forwarder.close();
     },
   };
+}
+
+class SenderMetadata {
+  private readonly known = new BoundedMemory<SharedMetadata>(10_000);
+
+  constructor(private readonly timezoneOf: (peer: string) => string) {}
+
+  private last:
+    { frame: Pick<ReceivedFrame, 'peer' | 'peerPort' | 'transport'>; shared: SharedMetadata } | undefined;
+
+  of(frame: ReceivedFrame): SharedMetadata {
+    // Most frames come from the same sender as the one before.
+    const last = this.last;
+    if (
+      last &&
+      last.frame.peerPort === frame.peerPort &&
+      last.frame.peer === frame.peer &&
+      last.frame.transport === frame.transport
+    )
+      return last.shared;
+    const key = `${frame.transport} ${frame.peer} ${frame.peerPort}`;
+    let shared = this.known.get(key);
+    if (!shared) {
+      shared = {
+        peer: frame.peer,
+        peer_port: frame.peerPort,
+        transport: frame.transport,
+        format: 'syslog',
+        timezone: this.timezoneOf(frame.peer),
+      };
+      this.known.set(key, shared);
+    }
+    this.last = { frame: { peer: frame.peer, peerPort: frame.peerPort, transport: frame.transport }, shared };
+    return shared;
+  }
 }

@@ -1,7 +1,8 @@
 // Splits a TCP/TLS byte stream into syslog frames (RFC 6587). Each frame decides its own framing: one that
 // starts with a digit is octet-counted (`LEN SP MSG`), anything else (normally `<PRI>`) ends at LF, with an
 // optional CR before it. A frame longer than the limit is cut at the limit and flagged, and the rest of it
-// is skipped, so one runaway sender cannot exhaust memory or stall the connection.
+// is skipped, so one runaway sender cannot exhaust memory or stall the connection. A whole frame's bytes are
+// a view of the received data, not a copy: the collector copies them into its batch within milliseconds.
 
 export interface Frame {
   bytes: Buffer;
@@ -19,9 +20,13 @@ type State =
   | { mode: 'line'; skipping: boolean }
   | { mode: 'counted'; remaining: number; skipping: boolean };
 
+// States without counters are shared rather than made anew for every frame (they are never changed).
+const START: State = { mode: 'start' };
+const LINE: State = { mode: 'line', skipping: false };
+
 export class FrameDecoder {
   private buffer: Buffer = Buffer.alloc(0);
-  private state: State = { mode: 'start' };
+  private state: State = START;
 
   constructor(
     private readonly maxFrameBytes: number,
@@ -42,7 +47,7 @@ export class FrameDecoder {
     const rest = stripCr(this.buffer);
     if (rest.length > 0) this.emit(rest);
     this.buffer = Buffer.alloc(0);
-    this.state = { mode: 'start' };
+    this.state = START;
   }
 
   private step(): boolean {
@@ -60,7 +65,7 @@ export class FrameDecoder {
           const space = buf.indexOf(SP);
           if (space === -1) {
             if (buf.length <= MAX_LENGTH_DIGITS && isDigits(buf)) return false; // the length is still arriving
-            this.state = { mode: 'line', skipping: false };
+            this.state = LINE;
             return true;
           }
           const digits = buf.subarray(0, space);
@@ -71,7 +76,7 @@ export class FrameDecoder {
             return true;
           }
         }
-        this.state = { mode: 'line', skipping: false };
+        this.state = LINE;
         return true;
       }
       case 'line': {
@@ -82,7 +87,7 @@ export class FrameDecoder {
             return false;
           }
           this.buffer = buf.subarray(lf + 1);
-          this.state = { mode: 'start' };
+          this.state = START;
           return true;
         }
         if (lf === -1) {
@@ -96,9 +101,9 @@ export class FrameDecoder {
         const line = stripCr(buf.subarray(0, lf));
         if (line.length > this.maxFrameBytes)
           this.emit(Buffer.from(line.subarray(0, this.maxFrameBytes)), true);
-        else this.emit(Buffer.from(line));
+        else this.emit(line);
         this.buffer = buf.subarray(lf + 1);
-        this.state = { mode: 'start' };
+        this.state = START;
         return true;
       }
       case 'counted': {
@@ -107,9 +112,7 @@ export class FrameDecoder {
           const take = Math.min(remaining, buf.length);
           this.buffer = buf.subarray(take);
           this.state =
-            remaining === take
-              ? { mode: 'start' }
-              : { mode: 'counted', remaining: remaining - take, skipping };
+            remaining === take ? START : { mode: 'counted', remaining: remaining - take, skipping };
           return this.state.mode === 'start';
         }
         if (remaining > this.maxFrameBytes) {
@@ -120,9 +123,9 @@ export class FrameDecoder {
           return true;
         }
         if (buf.length < remaining) return false;
-        this.emit(Buffer.from(stripTrailingLf(buf.subarray(0, remaining))));
+        this.emit(stripTrailingLf(buf.subarray(0, remaining)));
         this.buffer = buf.subarray(remaining);
-        this.state = { mode: 'start' };
+        this.state = START;
         return true;
       }
     }

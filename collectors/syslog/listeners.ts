@@ -1,18 +1,13 @@
 // Syslog transports on node's own sockets: UDP (one datagram, one message), TCP and TLS (RFC 6587 framing,
 // RFC 5425 for TLS, client certificates optional). They know nothing of Kafka: each frame goes to `onFrame`.
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import {
-  createServer as createTcpServer,
-  isIPv6,
-  type AddressInfo,
-  type Server,
-  type Socket,
-} from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../infra/logger.ts';
+import { startWorker } from '../../infra/worker.ts';
 import { canonicalAddress } from '../../model/network.ts';
 import { FrameDecoder } from './framing.ts';
+import type { UdpReceiverMessage, UdpReceiverOptions } from './udp-receiver.ts';
 
 export interface ReceivedFrame {
   bytes: Buffer;
@@ -48,43 +43,53 @@ export interface Listener {
 }
 
 export function listenUdp(host: string, port: number, options: ListenerOptions): Promise<Listener> {
-  const socket: UdpSocket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
-  socket.on('message', (msg, rinfo) => {
-    const peer = canonicalAddress(rinfo.address);
-    if (!options.admits(peer, 'udp')) return;
-    let bytes = msg;
-    // A trailing newline is the sender's line ending, not part of the message.
-    while (bytes.length > 0 && (bytes[bytes.length - 1] === 0x0a || bytes[bytes.length - 1] === 0x0d))
-      bytes = bytes.subarray(0, bytes.length - 1);
-    if (bytes.length === 0) return;
-    const truncated = bytes.length > options.maxFrameBytes;
-    options.onFrame({
-      bytes: truncated ? bytes.subarray(0, options.maxFrameBytes) : bytes,
-      truncated,
-      peer,
-      peerPort: rinfo.port,
-      transport: 'udp',
-      receivedAt: new Date(),
-    });
-  });
-  socket.on('error', (err) => options.log.error({ err }, 'UDP syslog socket error'));
+  const receiver = startWorker(new URL('./udp-receiver.ts', import.meta.url), {
+    host,
+    port,
+    maxFrameBytes: options.maxFrameBytes,
+    flushMs: 2,
+  } satisfies UdpReceiverOptions);
+  let address: AddressInfo | undefined;
+  const exited = new Promise<void>((resolve) => receiver.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      // A large receive buffer absorbs bursts while the event loop is busy.
-      try {
-        socket.setRecvBufferSize(8 * 1024 * 1024);
-      } catch {
-        /* the kernel caps it; the default still works */
+    receiver.once('error', reject);
+    receiver.on('message', (message: UdpReceiverMessage) => {
+      if (message.kind === 'listening') {
+        address = message.address;
+        receiver.off('error', reject);
+        receiver.on('error', (err) => options.log.error({ err }, 'UDP syslog receiver failed'));
+        resolve({
+          transport: 'udp',
+          address: () => address as AddressInfo,
+          pause: () => undefined,
+          resume: () => undefined,
+          close: async () => {
+            receiver.postMessage('close');
+            await exited;
+          },
+        });
+      } else if (message.kind === 'error') {
+        if (address === undefined) reject(new Error(message.message));
+        else options.log.error({ err: message.message }, 'UDP syslog socket error');
+      } else {
+        const data = Buffer.from(message.data);
+        let at = 0;
+        for (let i = 0; i < message.lengths.length; i++) {
+          const length = message.lengths[i] ?? 0;
+          const bytes = data.subarray(at, at + length);
+          at += length;
+          const peer = canonicalAddress(message.peers[i] ?? '');
+          if (!options.admits(peer, 'udp')) continue;
+          options.onFrame({
+            bytes,
+            truncated: message.truncated[i] === true,
+            peer,
+            peerPort: message.ports[i] ?? 0,
+            transport: 'udp',
+            receivedAt: new Date(message.times[i] ?? Date.now()),
+          });
+        }
       }
-      resolve({
-        transport: 'udp',
-        address: () => socket.address(),
-        pause: () => undefined,
-        resume: () => undefined,
-        close: () => new Promise((r) => socket.close(() => r())),
-      });
     });
   });
 }

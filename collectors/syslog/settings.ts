@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Cidr, TimeZone } from '../../model/common.ts';
 import { ForwarderSettings } from '../forwarder.ts';
 import { JournalSettings } from '../journal.ts';
+import { PackerSettings } from './packer.ts';
 
 const Endpoint = z
   .object({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535) })
@@ -37,6 +38,8 @@ export const SyslogCollectorSettings = z
     /** Time zone of senders whose timestamps carry none (RFC 3164), by sender address. */
     sources: z.array(z.object({ cidr: Cidr, timezone: TimeZone }).strict()).default([]),
     defaultTimezone: TimeZone.default('Asia/Tokyo'),
+    /** How frames are gathered into Kafka records (model/frames.ts). */
+    batch: PackerSettings.default(() => PackerSettings.parse({})),
     forwarder: ForwarderSettings.default(() => ForwarderSettings.parse({})),
     /** The journal lives in `<stack.dir>/journal/syslog` unless `dir` says otherwise. */
     journal: JournalSettings.partial({ dir: true }).default(() =>

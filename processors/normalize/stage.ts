@@ -1,5 +1,6 @@
 // Normaliser stage.
-//   input:  rm.raw.syslog, rm.raw.windows, rm.raw.rdgateway (raw bytes + receive metadata headers)
+//   input:  rm.raw.syslog, rm.raw.windows, rm.raw.rdgateway (raw bytes + receive metadata headers; syslog
+//           records may be batches of frames, model/frames.ts)
 //   output: rm.events — key: normalized account (host when none); value: canonical event (JSON)
 //           rm.deadletter — key: source; value: dead-letter record with the raw bytes and the reason
 //   group:  <namespace>rmwatch.normalize
@@ -12,7 +13,7 @@ import { Counters } from '../../infra/metrics.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import type { DeadLetter } from '../../model/deadletter.ts';
 import { eventKey } from '../../model/ids.ts';
-import { fromHeaders } from '../../model/raw.ts';
+import { FRAMES_HEADER, unpackFrames } from '../../model/frames.ts';
 import { Normalizer } from './normalize.ts';
 
 export interface NormalizeStage {
@@ -30,15 +31,24 @@ export async function startNormalizeStage(
   const eventsTopic = topicName(config, TOPICS.events);
   const deadLetterTopic = topicName(config, TOPICS.deadLetter);
 
-  const deadLetter = (record: IncomingRecord, error: string): OutgoingRecord => {
+  const deadLetter = (
+    record: IncomingRecord,
+    error: string,
+    frame?: { bytes: Buffer; index: number },
+  ): OutgoingRecord => {
     const source = record.headers['rm-peer'] ?? record.key ?? record.topic;
     const letter: DeadLetter = {
       stage: 'normalize',
       source,
       error,
-      raw: (record.value ?? Buffer.alloc(0)).toString('base64'),
+      raw: (frame?.bytes ?? record.value ?? Buffer.alloc(0)).toString('base64'),
       at: new Date().toISOString(),
-      origin: { topic: record.topic, partition: record.partition, offset: record.offset },
+      origin: {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        frame: frame?.index,
+      },
     };
     return { key: source, value: JSON.stringify(letter) };
   };
@@ -51,26 +61,35 @@ export async function startNormalizeStage(
       const events: OutgoingRecord[] = [];
       const letters: OutgoingRecord[] = [];
       for (const record of batch.records) {
-        counters.inc('records');
-        let error: string;
+        let raws: ReturnType<typeof unpackFrames>;
         try {
-          const result = normalizer.normalize({
-            bytes: record.value ?? Buffer.alloc(0),
-            meta: fromHeaders(record.headers),
-          });
-          if (result.ok) {
-            for (const event of result.events)
-              events.push({ key: eventKey(event), value: JSON.stringify(event) });
-            continue;
-          }
-          error = result.error;
+          raws = unpackFrames(record.value ?? Buffer.alloc(0), record.headers);
+          // Counted as received: each frame of a batch is one raw record.
+          counters.inc('records', raws.length);
         } catch (err) {
-          // Missing receive metadata, or a parser fault: never a reason to stop the partition.
-          error = (err as Error).message.split('\n')[0] ?? String(err);
-          if (!error.startsWith('receive metadata'))
-            log.error({ err, topic: record.topic, offset: record.offset }, 'normaliser fault');
+          counters.inc('records');
+          // Missing receive metadata or a damaged frame batch: the record's bytes go to the dead letters whole.
+          letters.push(deadLetter(record, (err as Error).message.split('\n')[0] ?? String(err)));
+          continue;
         }
-        letters.push(deadLetter(record, error));
+        const batched = raws.length > 1 || record.headers[FRAMES_HEADER] !== undefined;
+        raws.forEach(({ bytes, meta }, i) => {
+          let error: string;
+          try {
+            const result = normalizer.normalize({ bytes, meta });
+            if (result.ok) {
+              for (const event of result.events)
+                events.push({ key: eventKey(event), value: JSON.stringify(event) });
+              return;
+            }
+            error = result.error;
+          } catch (err) {
+            // A parser fault: never a reason to stop the partition.
+            error = (err as Error).message.split('\n')[0] ?? String(err);
+            log.error({ err, topic: record.topic, offset: record.offset }, 'normaliser fault');
+          }
+          letters.push(deadLetter(record, error, batched ? { bytes, index: i + 1 } : undefined));
+        });
       }
       await bus.produce(eventsTopic, events);
       await bus.produce(deadLetterTopic, letters);

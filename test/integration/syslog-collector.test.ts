@@ -7,7 +7,7 @@ import { TOPICS, topicName } from '../../infra/topics.ts';
 import { DeadLetter, fromHeaders } from '../../model/index.ts';
 import { Normalizer } from '../../processors/normalize/normalize.ts';
 import { NORMALIZE_DIR } from '../support/fixtures.ts';
-import { createHarness, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
+import { createHarness, type Harness, readFrames, readTopic, setupNamespace } from '../support/harness.ts';
 import { startCollector } from '../support/syslog.ts';
 
 let h: Harness;
@@ -48,7 +48,7 @@ describe('syslog collector', () => {
   it('TCP with LF framing: every line arrives, in order, with its receive metadata', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => ASA(i));
     await logger(['-P', String(tcpPort), '-T', '--rfc3164', '-t', 'asa01'], `${lines.join('\n')}\n`);
-    const got = (await readTopic(h, raw, 200)).filter((r) => text(r).includes('asa01'));
+    const got = (await readFrames(h, raw, 200)).filter((r) => text(r).includes('asa01'));
     expect(got.map((r) => text(r).replace(/^.*asa01: /, ''))).toEqual(lines);
     const meta = fromHeaders(got[0]?.headers ?? {});
     expect(meta).toMatchObject({
@@ -79,7 +79,7 @@ describe('syslog collector', () => {
       ],
       'multi word message with "quotes" and ] bracket\n',
     );
-    const got = (await readTopic(h, raw, 201)).filter((r) => text(r).includes('fgt01'));
+    const got = (await readFrames(h, raw, 201)).filter((r) => text(r).includes('fgt01'));
     expect(got).toHaveLength(1);
     expect(text(got[0] as { value: Buffer })).toMatch(
       /^<\d+>1 \S+ \S+ fgt01 .*\[meta@32473 seq="7"\] multi word message with "quotes" and \] bracket$/,
@@ -91,7 +91,7 @@ describe('syslog collector', () => {
       ['-P', String(udpPort), '-d', '--rfc3164', '-t', 'rtx01'],
       "PP[ANONYMOUS01] Call detected from user 'vnd_suzuki'\n",
     );
-    const got = (await readTopic(h, raw, 202)).filter((r) => text(r).includes('rtx01'));
+    const got = (await readFrames(h, raw, 202)).filter((r) => text(r).includes('rtx01'));
     expect(got.map(text)[0]).toMatch(/rtx01: PP\[ANONYMOUS01\] Call detected from user 'vnd_suzuki'$/);
     expect(fromHeaders(got[0]?.headers ?? {}).transport).toBe('udp');
   });
@@ -108,7 +108,7 @@ describe('syslog collector', () => {
       `${records.join('\n')}\n`,
     );
     const isSnare = (r: { value: Buffer | null }) => text(r).includes('snare: MSWinEventLog\t');
-    const got = (await readTopic(h, raw, (all) => all.filter(isSnare).length >= records.length)).filter(
+    const got = (await readFrames(h, raw, (all) => all.filter(isSnare).length >= records.length)).filter(
       isSnare,
     );
     expect(got.map((r) => text(r).replace(/^.*?snare: /, ''))).toEqual(records);
@@ -148,7 +148,7 @@ describe('syslog collector', () => {
     await new Promise<void>((resolve) => {
       const s = createConnection(tcpPort, '127.0.0.1', () => s.end(sjis, resolve));
     });
-    const got = (await readTopic(h, raw, 203)).filter((r) => r.value?.includes(Buffer.from('rtx02')));
+    const got = (await readFrames(h, raw, 203)).filter((r) => r.value?.includes(Buffer.from('rtx02')));
     expect(got[0]?.value).toEqual(sjis.subarray(0, sjis.length - 1));
     expect(fromHeaders(got[0]?.headers ?? {}).charset).toBe('shift_jis');
   });
@@ -164,7 +164,7 @@ describe('syslog collector', () => {
     expect(letter.stage).toBe('collector.syslog');
     expect(letter.error).toMatch(/longer than 4096 bytes/);
     expect(Buffer.from(letter.raw, 'base64')).toHaveLength(4096);
-    const after = (await readTopic(h, raw, 204)).filter((r) => text(r).includes('big01'));
+    const after = (await readFrames(h, raw, 204)).filter((r) => text(r).includes('big01'));
     expect(after.map(text)).toHaveLength(1);
     expect(text(after[0] as { value: Buffer })).toMatch(/after the big one$/);
     expect(collector.counters.get('oversize')).toBe(1);

@@ -9,7 +9,7 @@ import { loadConfig, type ResolvedConfig } from '../../infra/config.ts';
 import { createMessageBus, type MessageBus } from '../../infra/kafka.ts';
 import { stackDown, stackUp } from '../../infra/stack/stack.ts';
 import { TOPICS, topicName, topicSpecs } from '../../infra/topics.ts';
-import { createHarness, type Harness, readTopic } from '../support/harness.ts';
+import { createHarness, type Harness, readFrames } from '../support/harness.ts';
 import { startCollector } from '../support/syslog.ts';
 
 let h: Harness;
@@ -84,7 +84,7 @@ describe('syslog collector when Kafka is unavailable', () => {
     expect(collector.counters.get('journal_replayed')).toBeGreaterThan(0);
     await collector.close();
 
-    const records = await readTopic(h, topicName(config, TOPICS.rawSyslog), total, 120_000);
+    const records = await readFrames(h, topicName(config, TOPICS.rawSyslog), total, 120_000);
     const seqs = records.map((r) => Number(/run=outage seq=(\d+)$/.exec(r.value?.toString() ?? '')?.[1]));
     // No loss, and within the sender no reordering. (A batch Kafka took just as it went down can come twice;
     // its event ids are the same, so it is stored once downstream.)
@@ -115,7 +115,7 @@ describe('syslog collector when Kafka is unavailable', () => {
     await collector.forwarder.flush();
     await collector.close();
     // What was not dropped arrives; the newest records are among it (drop-oldest).
-    const all = await readTopic(
+    const all = await readFrames(
       h,
       topicName(config, TOPICS.rawSyslog),
       (rs) => rs.some((r) => r.value?.toString().endsWith('run=full seq=1999')),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { fromHeaders } from '../../model/index.ts';
 import { runCommand } from '../../infra/stack/processes.ts';
-import { createHarness, type Harness, readTopic, setupNamespace } from '../support/harness.ts';
+import { createHarness, type Harness, readFrames, setupNamespace } from '../support/harness.ts';
 import { makeCertificates, startRsyslog, type Certificates } from '../support/rsyslog.ts';
 import { startCollector } from '../support/syslog.ts';
 
@@ -68,7 +68,7 @@ describe('rsyslog forwarding into the collector', () => {
     try {
       await sendThrough(inPort, 'relaytcp', lines('tcp'));
       const got = (
-        await readTopic(
+        await readFrames(
           h,
           topicName(h.config, TOPICS.rawSyslog),
           (rs) => rs.filter((r) => r.value?.includes('relaytcp')).length >= 50,
@@ -106,7 +106,7 @@ describe('rsyslog forwarding into the collector', () => {
     try {
       await sendThrough(inPort, 'relaytls', lines('tls'));
       const got = (
-        await readTopic(
+        await readFrames(
           h,
           topicName(h.config, TOPICS.rawSyslog),
           (rs) => rs.filter((r) => r.value?.includes('relaytls')).length >= 50,

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type ResolvedConfig } from '../../infra/config.ts';
 import { createSearchStore, type SearchStore } from '../../infra/elasticsearch.ts';
 import { createMessageBus, type IncomingRecord, type MessageBus } from '../../infra/kafka.ts';
+import { unpackFrames } from '../../model/frames.ts';
+import { toHeaders } from '../../model/raw.ts';
 import { runSetup } from '../../infra/setup.ts';
 import { createLogger, type Logger } from '../../infra/logger.ts';
 
@@ -142,4 +144,36 @@ export async function readTopic(
   while (!finished() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await consumption.stop();
   return seen;
+}
+
+/** One frame of the raw syslog topic, shaped as a record of its own: its bytes and its own receive metadata. */
+export interface RawFrameRecord {
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads a raw topic as frames (a batch of syslog frames counts as its frames, model/frames.ts), until `done`
+ * says so (a count of frames, or a predicate over them) or `timeoutMs` passed.
+ */
+export async function readFrames(
+  h: Harness,
+  topic: string,
+  done: number | ((frames: readonly RawFrameRecord[]) => boolean),
+  timeoutMs = 60_000,
+): Promise<RawFrameRecord[]> {
+  const framesIn = (records: readonly IncomingRecord[]): RawFrameRecord[] =>
+    records.flatMap((r) =>
+      unpackFrames(r.value ?? Buffer.alloc(0), r.headers).map(({ bytes, meta }) => ({
+        key: r.key,
+        value: bytes,
+        headers: toHeaders(meta),
+      })),
+    );
+  const finished =
+    typeof done === 'number'
+      ? (records: readonly IncomingRecord[]) => framesIn(records).length >= done
+      : (records: readonly IncomingRecord[]) => done(framesIn(records));
+  return framesIn(await readTopic(h, topic, finished, timeoutMs));
 }

@@ -1,7 +1,8 @@
 // The normaliser's memory of devices is bounded: what is never heard of again is forgotten, what is still
 // being written stays.
 import { describe, expect, it } from 'vitest';
-import { BoundedMemory, DeviceMemories } from '../../processors/normalize/memory.ts';
+import { BoundedMemory } from '../../infra/bounded-map.ts';
+import { DeviceMemories } from '../../processors/normalize/memory.ts';
 
 describe('normaliser memory', () => {
   it('beyond its capacity, the least recently written entry is forgotten first', () => {
