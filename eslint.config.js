@@ -17,6 +17,7 @@ export default tseslint.config(
         {
           paths: [
             { name: 'kafkajs', message: 'Use infra/kafka.ts.' },
+            { name: '@platformatic/kafka', message: 'Use infra/kafka.ts.' },
             { name: '@elastic/elasticsearch', message: 'Use infra/elasticsearch.ts.' },
           ],
         },

@@ -1,11 +1,15 @@
 // Load generator, run as its own process: realistic VPN syslog lines (~200 bytes) over TCP or UDP, as fast as
-// the receiver takes them (TCP) or in small bursts (UDP). Prints {"sent": n, "seconds": s} when done.
+// the receiver takes them (TCP), in small bursts (UDP), or over UDP at a steady offered rate (`udp-paced`,
+// count/rate seconds long: routers send at their own pace, whatever the receiver does). Prints
+// {"sent": n, "seconds": s} when done.
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
 
-const [transport, host = '127.0.0.1', portText = '0', countText = '0'] = process.argv.slice(2);
+const [transport, host = '127.0.0.1', portText = '0', countText = '0', rateText = '0'] =
+  process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);
+const rate = Number(rateText);
 
 const templates = [
   (i: number) =>
@@ -42,7 +46,21 @@ async function udp(): Promise<void> {
   socket.close();
 }
 
+/** Sends each datagram when it is due at `rate` per second, catching up within a millisecond. */
+async function udpPaced(): Promise<void> {
+  const socket = createSocket('udp4');
+  const start = performance.now();
+  for (let i = 0; i < count;) {
+    const due = Math.min(count, Math.floor(((performance.now() - start) * rate) / 1000));
+    const sends: Promise<void>[] = [];
+    for (; i < due; i++) sends.push(new Promise((r) => socket.send(line(i), port, host, () => r())));
+    await Promise.all(sends);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  socket.close();
+}
+
 const started = process.hrtime.bigint();
-await (transport === 'udp' ? udp() : tcp());
+await (transport === 'udp' ? udp() : transport === 'udp-paced' ? udpPaced() : tcp());
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${JSON.stringify({ sent: count, seconds })}\n`);

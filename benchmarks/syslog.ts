@@ -23,6 +23,22 @@ export interface SyslogRun {
   perSecond: number;
 }
 
+/** UDP at a steady offered rate, as routers send: how much of it reached Kafka. */
+export interface SyslogOffered {
+  receiver: 'rmwatch' | 'rsyslog';
+  rate: number;
+  sent: number;
+  delivered: number;
+}
+
+export interface SyslogLoad {
+  tcp: number;
+  udp: number;
+  /** Offered UDP rates, datagrams/s, each held for `offeredSeconds`. */
+  offeredRates: readonly number[];
+  offeredSeconds: number;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -70,27 +86,41 @@ function perLine(bus: MessageBus, topic: string): Counting {
 
 /**
  * rmwatch writes batches of frames (model/frames.ts): progress is watched by end offsets, as with rsyslog, and
- * the lines are counted by reading the topic and adding up each record's frame count.
+ * the lines are counted by reading the topic and adding up each record's frame count. The topic is read only
+ * between measurements, never during one: reading it takes CPU that the receiver under test would miss.
  */
-async function perBatch(bus: MessageBus, topic: string): Promise<Counting> {
+function perBatch(bus: MessageBus, topic: string): Counting {
+  const groupId = `${topic}.bench.${Date.now()}`;
+  /** The next offset to count, by partition: a record delivered twice counts once. */
+  const next = new Map<number, bigint>();
   let records = 0;
   let frames = 0;
-  const consumption = await bus.consume({
-    groupId: `${topic}.bench.${Date.now()}`,
-    topics: [topic],
-    fromBeginning: true,
-    handler: async (batch) => {
-      records += batch.records.length;
-      for (const r of batch.records) frames += framesOf(r.headers);
-    },
-  });
   const lines: Counter = async () => {
     const end = await bus.topicEndOffsets(topic);
-    const deadline = Date.now() + 120_000;
-    while (records < end && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (records >= end) return frames;
+    const consumption = await bus.consume({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      handler: async (batch) => {
+        for (const r of batch.records) {
+          const offset = BigInt(r.offset);
+          if (offset < (next.get(batch.partition) ?? 0n)) continue;
+          next.set(batch.partition, offset + 1n);
+          records++;
+          frames += framesOf(r.headers);
+        }
+      },
+    });
+    try {
+      const deadline = Date.now() + 120_000;
+      while (records < end && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await consumption.stop();
+    }
     return frames;
   };
-  return { progress: () => bus.topicEndOffsets(topic), lines, stop: () => consumption.stop() };
+  return { progress: () => bus.topicEndOffsets(topic), lines, stop: async () => undefined };
 }
 
 /**
@@ -99,9 +129,10 @@ async function perBatch(bus: MessageBus, topic: string): Promise<Counting> {
  */
 async function measure(
   counter: Counting,
-  transport: 'tcp' | 'udp',
+  transport: 'tcp' | 'udp' | 'udp-paced',
   port: number,
   count: number,
+  rate = 0,
 ): Promise<Omit<SyslogRun, 'receiver' | 'transport'>> {
   const linesBefore = await counter.lines();
   let progress = await counter.progress();
@@ -116,6 +147,7 @@ async function measure(
       '127.0.0.1',
       String(port),
       String(count),
+      String(rate),
     ],
     {
       cwd: ROOT,
@@ -140,12 +172,28 @@ async function measure(
   return { sent: count, delivered, seconds, perSecond: Math.round(delivered / seconds) };
 }
 
+/** The offered-rate ladder, one step after another, for one receiver. */
+async function offer(
+  receiver: SyslogOffered['receiver'],
+  counter: Counting,
+  port: number,
+  load: SyslogLoad,
+): Promise<SyslogOffered[]> {
+  const steps: SyslogOffered[] = [];
+  for (const rate of load.offeredRates) {
+    const { sent, delivered } = await measure(counter, 'udp-paced', port, rate * load.offeredSeconds, rate);
+    steps.push({ receiver, rate, sent, delivered });
+  }
+  return steps;
+}
+
 export async function benchSyslog(
   config: ResolvedConfig,
   bus: MessageBus,
-  counts: { tcp: number; udp: number },
-): Promise<SyslogRun[]> {
+  counts: SyslogLoad,
+): Promise<{ runs: SyslogRun[]; offered: SyslogOffered[] }> {
   const runs: SyslogRun[] = [];
+  const offered: SyslogOffered[] = [];
   const work = mkdtempSync(join(tmpdir(), 'rmwatch-bench-'));
 
   // rmwatch's collector, as its own process.
@@ -177,7 +225,7 @@ export async function benchSyslog(
     },
   );
   await waitForOutput(collector, 'is running');
-  const raw = await perBatch(bus, topicName(config, TOPICS.rawSyslog));
+  const raw = perBatch(bus, topicName(config, TOPICS.rawSyslog));
   try {
     runs.push({
       receiver: 'rmwatch',
@@ -189,6 +237,7 @@ export async function benchSyslog(
       transport: 'udp',
       ...(await measure(raw, 'udp', udpPort, counts.udp)),
     });
+    offered.push(...(await offer('rmwatch', raw, udpPort, counts)));
   } finally {
     await raw.stop();
     await stopChild(collector);
@@ -230,8 +279,9 @@ ruleset(name="tokafka") {
       transport: 'udp',
       ...(await measure(perLine(bus, rsTopic), 'udp', rsUdp, counts.udp)),
     });
+    offered.push(...(await offer('rsyslog', perLine(bus, rsTopic), rsUdp, counts)));
   } finally {
     await stopChild(rsyslog);
   }
-  return runs;
+  return { runs, offered };
 }

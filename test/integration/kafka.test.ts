@@ -152,6 +152,27 @@ describe('message bus', () => {
     }
   });
 
+  it('a key goes to the partition the Java client’s partitioner gives it, as kcat’s murmur2 does', async () => {
+    const topic = await freshTopic('partitioner', 6);
+    const keys = Array.from({ length: 24 }, (_, i) => `192.0.2.${i + 1}`);
+    await kcat(
+      ['-P', '-t', topic, '-K', '\t', '-X', 'topic.partitioner=murmur2'],
+      h.config,
+      keys.map((k) => `${k}\tfrom kcat\n`).join(''),
+    );
+    await h.bus.produce(
+      topic,
+      keys.map((key) => ({ key, value: 'from rmwatch' })),
+    );
+    const seen = await readTopic(h, topic, keys.length * 2);
+    for (const key of keys) {
+      const partitions = seen.filter((r) => r.key === key).map((r) => r.partition);
+      expect(partitions).toHaveLength(2);
+      expect(new Set(partitions).size).toBe(1);
+    }
+    expect(new Set(seen.map((r) => r.partition)).size).toBeGreaterThan(1);
+  });
+
   it('a batch far over the broker message limit is split into requests and arrives whole', async () => {
     const topic = await freshTopic('big-batch');
     const value = 'x'.repeat(600);

@@ -36,6 +36,8 @@ function logger(args: string[], input: string | Buffer): Promise<void> {
     child.on('close', (code) =>
       code === 0 ? resolve() : reject(new Error(`logger ${args.join(' ')}: ${stderr}`)),
     );
+    // A logger that could not connect exits before reading its input; its exit code says so.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }
@@ -168,6 +170,28 @@ describe('syslog collector', () => {
     expect(after.map(text)).toHaveLength(1);
     expect(text(after[0] as { value: Buffer })).toMatch(/after the big one$/);
     expect(collector.counters.get('oversize')).toBe(1);
+  });
+
+  it('a receiver thread that dies is restarted on the same port, and the lines sent after it arrive', async () => {
+    const tcp = collector.listeners.find((l) => l.transport === 'tcp');
+    const before = tcp?.thread();
+    await before?.terminate();
+    const deadline = Date.now() + 20_000;
+    while (tcp?.thread() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(tcp?.address().port).toBe(tcpPort);
+    expect(collector.counters.get('receiver_failures')).toBeGreaterThanOrEqual(1);
+    // The new thread may still be binding: the sender retries as a router would.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await logger(['-P', String(tcpPort), '-T', '-t', 'revived01'], 'after the restart\n');
+        break;
+      } catch (err) {
+        if (attempt > 20) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    const got = (await readFrames(h, raw, 205)).filter((r) => text(r).includes('revived01'));
+    expect(got.map(text)).toEqual([expect.stringMatching(/after the restart$/)]);
   });
 
   it('a sender outside the allow-list is counted and dropped', async () => {
