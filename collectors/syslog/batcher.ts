@@ -2,6 +2,7 @@
 // sender's frames gathered into batches (./packer.ts, model/frames.ts), and frames over the size limit as dead
 // letters. It runs in the receiver thread for TCP and TLS, and on the collector's main thread for UDP (see
 // ./receiver.ts for why).
+import { transferable } from '../../infra/worker.ts';
 import { detectCharset } from '../../model/charset.ts';
 import type { DeadLetter } from '../../model/deadletter.ts';
 import { packFrames, type SharedMetadata } from '../../model/frames.ts';
@@ -42,13 +43,7 @@ export class Batcher {
     this.senders = new Senders(options, (peer, transport) => this.refused(peer, transport));
     this.packer = new FramePacker(options.batch, (shared, frames) => {
       const { value, headers } = packFrames(shared, frames);
-      // Only a buffer that owns its whole memory may be transferred; a small one may share node's pool.
-      const own =
-        value.byteOffset === 0 &&
-        value.buffer.byteLength === value.byteLength &&
-        value.buffer instanceof ArrayBuffer
-          ? value.buffer
-          : new Uint8Array(value).buffer;
+      const own = transferable(value);
       this.out({ kind: 'batch', key: shared.peer, value: own, headers, frames: frames.length }, [own]);
     });
   }

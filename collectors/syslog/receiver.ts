@@ -8,6 +8,7 @@
 // while its reader is busy waits in a kernel buffer of limited size and is lost when that is full, so the
 // UDP reader does nothing but empty the socket and leaves the rest to the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
+import { transferable } from '../../infra/worker.ts';
 import { Batcher, type BatcherOptions, type BatcherOutput } from './batcher.ts';
 import { openStream, openUdp, type OpenSocket, type SyslogTransport, type TlsOptions } from './sockets.ts';
 
@@ -70,14 +71,7 @@ class DatagramHandOff {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.chunks.length === 0) return;
-    // concat of more than one buffer allocates a fresh one that owns its memory, so it can be transferred.
-    const joined = Buffer.concat(this.chunks, this.bytes);
-    const data =
-      joined.byteOffset === 0 &&
-      joined.buffer.byteLength === joined.byteLength &&
-      joined.buffer instanceof ArrayBuffer
-        ? joined.buffer
-        : new Uint8Array(joined).buffer;
+    const data = transferable(Buffer.concat(this.chunks, this.bytes));
     this.handOn({
       kind: 'datagrams',
       data,

@@ -24,7 +24,7 @@ export interface TlsOptions {
   clientCertificate: 'none' | 'request' | 'require';
 }
 
-export interface SocketEvents {
+export interface StreamEvents {
   maxFrameBytes: number;
   /** The receive metadata of a connection's frames, or undefined when its sender is refused. */
   sender(address: string, port: number, transport: SyslogTransport): SharedMetadata | undefined;
@@ -59,7 +59,7 @@ export function openUdp(
   port: number,
   maxFrameBytes: number,
   onDatagram: DatagramHandler,
-  warn: SocketEvents['warn'],
+  warn: StreamEvents['warn'],
 ): Promise<OpenSocket> {
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
   socket.on('message', (msg, rinfo) => {
@@ -94,7 +94,7 @@ export function openUdp(
 export function openStream(
   host: string,
   port: number,
-  events: SocketEvents,
+  events: StreamEvents,
   tls?: TlsOptions,
 ): Promise<OpenSocket> {
   const transport = tls ? 'tls' : 'tcp';
