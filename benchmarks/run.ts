@@ -4,6 +4,7 @@ import { createMessageBus } from '../infra/kafka.ts';
 import { createLogger } from '../infra/logger.ts';
 import { stackDown, stackUp } from '../infra/stack/stack.ts';
 import { topicSpecs } from '../infra/topics.ts';
+import { benchCorrelate } from './correlate.ts';
 import { benchNormalize } from './normalize.ts';
 import { machine, writeSection } from './results.ts';
 import { benchSyslog, type SyslogOffered, type SyslogRun } from './syslog.ts';
@@ -21,6 +22,22 @@ if (wanted('normalize')) {
   writeSection(
     'normalize',
     `## Normaliser, events/s on one core\n\n${machine()}. Each family's fixtures (\`processors/normalize/<family>/test\`) repeated to 20,000 records, after a warm-up; the pure core (\`Normalizer.normalize\`), no Kafka.\n\n| family / fixture | records | seconds | records/s |\n|---|---|---|---|\n${rows.join('\n')}`,
+  );
+  console.log(rows.join('\n'));
+}
+
+if (wanted('correlate')) {
+  // Per-event cost grows with a session's timeline (each event re-derives its session and re-runs the
+  // rules over it), so two lengths of stream: sessions of a few dozen events, and of over a hundred.
+  const runs = [benchCorrelate(1000, 10, 20_000), benchCorrelate(1000, 10, 100_000)];
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  const rows = runs.map(
+    (r) =>
+      `| ${r.events.toLocaleString('en-US')} | ${r.entriesPerSessionAfter} | ${r.seconds.toFixed(2)} | ${r.perSecond.toLocaleString('en-US')} | ${kib(r.bytesPerSessionOpened)} | ${kib(r.bytesPerSessionAfter)} |`,
+  );
+  writeSection(
+    'correlate',
+    `## Sessionize + rules, events/s on one core\n\n${machine()}. The correlator's pure core (\`processors/correlate/engine.ts\`: stitching, every session rule, reconciliation; no Kafka), with 1,000 sessions open at once (VPN → gateway → jump terminal) and 10,000 approvals in the ledger (10 per operator). The measured stream is canonical events spread over every open session — onward connections (4648), server logons and logoffs, RDP disconnects and reconnects — in time order, handed over in batches of 500 as the stage does, after a warm-up. Memory is V8 heap after a full garbage collection, divided by the open sessions: just after they opened (3 events each), and after the run.\n\n| events | timeline entries per session at the end | seconds | events/s | heap per open session, opened | heap per open session, at the end |\n|---|---|---|---|---|---|\n${rows.join('\n')}`,
   );
   console.log(rows.join('\n'));
 }

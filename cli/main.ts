@@ -7,11 +7,18 @@ import { createLogger, type Logger } from '../infra/logger.ts';
 import { formatSetupReport, runSetup } from '../infra/setup.ts';
 import { TimeZone } from '../model/common.ts';
 import { parseFiles } from './parse.ts';
+import { AnalyzeInputError, runAnalyze } from './analyze.ts';
 import { ingestFiles } from '../collectors/files.ts';
 import { FILE_FORMATS, type FileFormat } from '../processors/normalize/files.ts';
 import { untilStopped } from './signals.ts';
 import { runStage, STAGES, type StageName } from './run.ts';
 import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
+import {
+  importApprovalsCommand,
+  listApprovalsCommand,
+  loadRegistryCommand,
+} from '../collectors/ledger/commands.ts';
+import { ApprovalStatus } from '../model/approval.ts';
 
 /** A mistake in how a command was called: reported without a stack, exit status 2. */
 class UsageError extends Error {}
@@ -157,6 +164,48 @@ program
   });
 
 program
+  .command('analyze')
+  .description(
+    'stitch sessions and apply the rules to exported log files, offline; one finding per line (JSON) on stdout',
+  )
+  .argument('<files...>', 'syslog line files, Windows event XML or .evtx, Winlogbeat NDJSON')
+  .option('--approvals <file>', 'approvals CSV (Japanese or English headers), JSON or YAML')
+  .option('--registry <file>', 'registry YAML')
+  .option('--tz <zone>', 'time zone of timestamps that carry none', 'Asia/Tokyo')
+  .option('--year <year>', 'year of timestamps that carry none (default: inferred from today)')
+  .option('--sessions <file>', 'also write the stitched sessions there (JSON lines)')
+  .option('--reconciliations <file>', "also write each approval's reconciliation there (JSON lines)")
+  .action(
+    (
+      files: string[],
+      options: {
+        approvals?: string;
+        registry?: string;
+        tz: string;
+        year?: string;
+        sessions?: string;
+        reconciliations?: string;
+      },
+    ) => {
+      if (!TimeZone.safeParse(options.tz).success)
+        throw new UsageError(`--tz: unknown time zone ${options.tz}`);
+      if (options.year !== undefined && !/^\d{4}$/.test(options.year))
+        throw new UsageError('--year takes a four-digit year');
+      try {
+        runAnalyze(
+          files,
+          { ...options, year: options.year === undefined ? undefined : Number(options.year) },
+          process.stdout,
+          process.stderr,
+        );
+      } catch (err) {
+        if (err instanceof AnalyzeInputError) throw new UsageError(err.message);
+        throw err;
+      }
+    },
+  );
+
+program
   .command('ingest')
   .description('send exported log files into the pipeline (raw topics), as their devices would have')
   .argument('<files...>', 'syslog line files, Windows event XML or .evtx, Winlogbeat NDJSON')
@@ -185,6 +234,59 @@ program
       throw new UsageError(`unknown stage ${stage}; one of ${STAGES.join(', ')}`);
     const ctx = context(program);
     await runStage(stage as StageName, ctx.config, ctx.log);
+  });
+
+const approvals = program.command('approvals').description('the approvals ledger (申請) on rm.approvals');
+approvals
+  .command('import')
+  .description(
+    'import approvals from the ledger spreadsheet (CSV) or a JSON / YAML file; row errors on stderr',
+  )
+  .argument('<file>', 'CSV (UTF-8 or Shift_JIS, Japanese or English headers), JSON or YAML')
+  .option('--tz <zone>', 'time zone of times that carry none (default: ledger.timezone, Asia/Tokyo)')
+  .option(
+    '--registry <file>',
+    'resolve vendor and operator names through this Registry YAML (default: rm.registry)',
+  )
+  .option('--dry-run', 'print the approvals read as JSON lines; publish nothing')
+  .action(async (file: string, options: { tz?: string; registry?: string; dryRun?: boolean }) => {
+    if (options.tz !== undefined && !TimeZone.safeParse(options.tz).success)
+      throw new UsageError(`--tz: unknown time zone ${options.tz}`);
+    const ctx = context(program);
+    process.exitCode = await importApprovalsCommand(
+      ctx.config,
+      ctx.log,
+      {
+        file,
+        timezone: options.tz ?? ctx.config.ledger.timezone,
+        registryFile: options.registry,
+        dryRun: options.dryRun ?? false,
+      },
+      process.stdout,
+      process.stderr,
+    );
+  });
+approvals
+  .command('list')
+  .description('print the approvals on rm.approvals as JSON lines')
+  .option('--status <status>', ApprovalStatus.options.join(', '))
+  .action(async (options: { status?: string }) => {
+    const status = ApprovalStatus.safeParse(options.status);
+    if (options.status !== undefined && !status.success)
+      throw new UsageError(`--status must be one of ${ApprovalStatus.options.join(', ')}`);
+    const ctx = context(program);
+    await listApprovalsCommand(ctx.config, ctx.log, status.data, process.stdout);
+  });
+
+program
+  .command('registry')
+  .description('the registry of vendors, operators, accounts and hosts on rm.registry')
+  .command('load')
+  .description('replace the registry with a Registry YAML file (removed entities are deleted)')
+  .argument('<file>', 'Registry YAML (or JSON)')
+  .action(async (file: string) => {
+    const ctx = context(program);
+    process.exitCode = await loadRegistryCommand(ctx.config, ctx.log, file, process.stdout, process.stderr);
   });
 
 program

@@ -2,13 +2,17 @@
 // benchmarks). It runs until SIGINT/SIGTERM, then stops cleanly.
 import { startSyslogCollector } from '../collectors/syslog/collector.ts';
 import { startWindowsCollector } from '../collectors/windows/collector.ts';
+import { startLedgerApi } from '../collectors/ledger/api.ts';
 import type { ResolvedConfig } from '../infra/config.ts';
 import { createMessageBus } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
 import { untilStopped } from './signals.ts';
 import { startNormalizeStage } from '../processors/normalize/stage.ts';
+import { startCorrelateStage } from '../processors/correlate/stage.ts';
+import { startTableIndexer } from '../processors/index/tables.ts';
+import { createSearchStore } from '../infra/elasticsearch.ts';
 
-export const STAGES = ['syslog', 'windows', 'normalize'] as const;
+export const STAGES = ['syslog', 'windows', 'normalize', 'correlate', 'index-tables', 'ledger'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export async function runStage(stage: StageName, config: ResolvedConfig, log: Logger): Promise<void> {
@@ -29,6 +33,29 @@ export async function runStage(stage: StageName, config: ResolvedConfig, log: Lo
     case 'normalize': {
       const s = await startNormalizeStage(config, bus, log);
       stop = () => s.stop();
+      break;
+    }
+    case 'correlate': {
+      const s = await startCorrelateStage(config, bus, log);
+      stop = () => s.stop();
+      break;
+    }
+    case 'index-tables': {
+      const store = createSearchStore(config, log);
+      const s = await startTableIndexer(config, bus, store, log);
+      stop = async () => {
+        await s.stop();
+        await store.close();
+      };
+      break;
+    }
+    case 'ledger': {
+      // Its Kafka connections would keep the process alive after a failed start (e.g. setup not run).
+      const api = await startLedgerApi(config, bus, log).catch(async (err: unknown) => {
+        await bus.close();
+        throw err;
+      });
+      stop = () => api.close();
       break;
     }
   }

@@ -7,6 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SyslogCollectorSettings } from '../collectors/syslog/settings.ts';
 import { WindowsCollectorSettings } from '../collectors/windows/settings.ts';
+import { LedgerSettings } from '../collectors/ledger/settings.ts';
+import { CorrelateSettings } from '../processors/correlate/settings.ts';
 
 const HostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port');
 const TcpPort = z.number().int().min(1).max(65535);
@@ -96,6 +98,10 @@ export const Config = z
         syslog: SyslogCollectorSettings.parse({}),
         windows: WindowsCollectorSettings.parse({ http: null }),
       })),
+    // Session stitching and the rules' thresholds (processors/correlate/settings.ts).
+    correlate: CorrelateSettings.default(() => CorrelateSettings.parse({})),
+    // The approvals ledger API; off unless configured, like every HTTP input.
+    ledger: LedgerSettings.default(() => LedgerSettings.parse({})),
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -235,7 +241,7 @@ function resolveDefaults(config: Config, cwd: string, env: NodeJS.ProcessEnv): R
 export function redactConfig(config: ResolvedConfig): unknown {
   return JSON.parse(
     JSON.stringify(config, (key, value: unknown) =>
-      ['password', 'apiKey'].includes(key) && typeof value === 'string' ? '***' : value,
+      ['password', 'apiKey', 'token'].includes(key) && typeof value === 'string' ? '***' : value,
     ),
   );
 }

@@ -11,6 +11,8 @@ export interface IndexedDocument {
   index: string;
   id: string;
   document: object;
+  /** Remove the document instead (a tombstone on a compacted topic); `document` is ignored. */
+  delete?: boolean;
 }
 
 export interface BulkFailure {
@@ -123,7 +125,11 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
         try {
           response = await client.bulk({
             refresh: options.refresh ? 'wait_for' : false,
-            operations: pending.flatMap((d) => [{ index: { _index: d.index, _id: d.id } }, d.document]),
+            operations: pending.flatMap((d) =>
+              d.delete
+                ? [{ delete: { _index: d.index, _id: d.id } }]
+                : [{ index: { _index: d.index, _id: d.id } }, d.document],
+            ),
           });
         } catch (err) {
           if (!isTransient(err)) throw err;
@@ -136,10 +142,11 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
         }
         const retry: IndexedDocument[] = [];
         response.items.forEach((item, i) => {
-          const result = item.index;
+          const result = item.index ?? item.delete;
           const doc = pending[i];
           if (!result || !doc) return;
-          if (!result.error) {
+          // Deleting what is already gone is done.
+          if (!result.error || (doc.delete && result.status === 404)) {
             indexed++;
           } else if (result.status === 429 || result.status >= 500) {
             retry.push(doc);

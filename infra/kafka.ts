@@ -12,6 +12,7 @@ import {
   compatibilityPartitioner,
   type SASLOptions as ProducerSaslOptions,
 } from '@platformatic/kafka';
+import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, KafkaMessage, LogEntry, SASLOptions } from 'kafkajs';
 import type { ResolvedConfig } from './config.ts';
@@ -56,10 +57,29 @@ export interface ConsumeOptions {
   /** Back-off between attempts of a failing handler. */
   retry?: { initialMs?: number; maxMs?: number };
   onHandlerError?: (error: unknown, batch: RecordBatch, attempt: number) => void;
+  /**
+   * Called when this member (re)joins the group, with the partitions it now owns per topic; stages that
+   * keep state per partition reload it here. Batches may be handed over before it returns, so a stage
+   * that needs its state first waits for its own reload.
+   */
+  onAssignment?: (assignment: Record<string, number[]>) => void;
 }
 
 export interface Consumption {
   /** Stops fetching; a batch in its handler finishes or is abandoned uncommitted. */
+  stop(): Promise<void>;
+}
+
+export interface FollowOptions {
+  topic: string;
+  /** Every record from the topic's beginning on, in offset order per partition; updates keep coming. */
+  onRecord: (record: IncomingRecord) => void;
+}
+
+/** A topic read whole as a table (compacted approvals, registry, sessions), then followed for updates. */
+export interface TableFollower {
+  /** Resolves once every record that was in the topic when following began has been handed over. */
+  caughtUp: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,6 +94,8 @@ export interface MessageBus {
   /** Records bound for several topics; the order within each topic is kept. */
   produceAll(entries: readonly TopicRecord[]): Promise<void>;
   consume(options: ConsumeOptions): Promise<Consumption>;
+  /** Reads a topic from its beginning without a committing group: every instance sees all of it. */
+  followTable(options: FollowOptions): Promise<TableFollower>;
   ensureTopics(specs: readonly TopicSpec[]): Promise<TopicChange[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
   /** Committed offset per partition (the next offset the group will read; -1 when none). */
@@ -228,6 +250,10 @@ export function createMessageBus(
       const maxMs = options.retry?.maxMs ?? 10_000;
       const stopping = new AbortController();
 
+      if (options.onAssignment) {
+        const onAssignment = options.onAssignment;
+        consumer.on(consumer.events.GROUP_JOIN, (e) => onAssignment(e.payload.memberAssignment));
+      }
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
       await consumer.run({
@@ -268,6 +294,44 @@ export function createMessageBus(
       return {
         async stop() {
           stopping.abort();
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+    },
+
+    async followTable({ topic, onRecord }) {
+      const a = await getAdmin();
+      // Where the topic ended when following began: reaching these offsets is being caught up.
+      const ends = new Map(
+        (await a.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)] as const),
+      );
+      const pending = new Set([...ends].filter(([, high]) => high > 0n).map(([p]) => p));
+      let markCaughtUp!: () => void;
+      const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+      if (pending.size === 0) markCaughtUp();
+      // A group of its own that never commits: nothing is remembered, each start reads the table again.
+      const consumer = kafka.consumer({
+        groupId: `${settings.clientId}.table.${topic}.${randomUUID()}`,
+        allowAutoTopicCreation: false,
+      });
+      consumers.add(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) onRecord(toIncoming(batch.topic, batch.partition, m));
+          const end = ends.get(batch.partition) ?? 0n;
+          if (pending.has(batch.partition) && BigInt(batch.lastOffset()) + 1n >= end) {
+            pending.delete(batch.partition);
+            if (pending.size === 0) markCaughtUp();
+          }
+        },
+      });
+      return {
+        caughtUp,
+        async stop() {
           consumers.delete(consumer);
           await consumer.disconnect();
         },

@@ -10,6 +10,8 @@ export const TOPICS = {
   registry: 'rm.registry',
   sessions: 'rm.sessions',
   findings: 'rm.findings',
+  notices: 'rm.notices',
+  reconciliations: 'rm.reconciliations',
   deadLetter: 'rm.deadletter',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -36,10 +38,17 @@ const DEFAULT_PARTITIONS: Record<TopicName, number> = {
   'rm.registry': 1,
   'rm.sessions': 6,
   'rm.findings': 3,
+  'rm.notices': 3,
+  'rm.reconciliations': 1,
   'rm.deadletter': 1,
 };
 
-const COMPACTED = new Set<TopicName>(['rm.approvals', 'rm.registry']);
+/**
+ * Tables: the latest record per key is what counts. `rm.sessions` is also the session stage's state (it
+ * rebuilds from it), so it keeps the last version of each session and drops those unchanged for 30 days.
+ */
+const COMPACTED = new Set<TopicName>(['rm.approvals', 'rm.registry', 'rm.reconciliations']);
+const COMPACTED_WITH_RETENTION = new Set<TopicName>(['rm.sessions']);
 
 /** A topic's name in the configured namespace. */
 export function topicName(config: Pick<ResolvedConfig, 'namespace'>, topic: TopicName): string {
@@ -51,12 +60,20 @@ const COMPACTED_CONFIGS: Record<string, string> = {
   'min.compaction.lag.ms': '60000',
 };
 const DELETE_CONFIGS: Record<string, string> = { 'cleanup.policy': 'delete' };
+const SESSION_TABLE_CONFIGS: Record<string, string> = {
+  'cleanup.policy': 'compact,delete',
+  'retention.ms': String(30 * 24 * 3600 * 1000),
+};
 
 export function topicSpecs(config: Pick<ResolvedConfig, 'namespace' | 'topics'>): TopicSpec[] {
   return (Object.values(TOPICS) as TopicName[]).map((topic) => ({
     name: topicName(config, topic),
     partitions: config.topics.partitions[topic] ?? DEFAULT_PARTITIONS[topic],
     replicationFactor: config.topics.replicationFactor,
-    configs: COMPACTED.has(topic) ? COMPACTED_CONFIGS : DELETE_CONFIGS,
+    configs: COMPACTED.has(topic)
+      ? COMPACTED_CONFIGS
+      : COMPACTED_WITH_RETENTION.has(topic)
+        ? SESSION_TABLE_CONFIGS
+        : DELETE_CONFIGS,
   }));
 }

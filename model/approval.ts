@@ -43,6 +43,11 @@ export const Approval = z.object({
   sources: z.array(NonEmptyText).default([]),
   status: ApprovalStatus.default('approved'),
   approved_by: NonEmptyText.optional(),
+  approved_at: UtcTimestamp.optional(),
+  /** From this instant on the approval covers nothing; sessions it covered before keep their cover. */
+  revoked_at: UtcTimestamp.optional(),
+  revoked_by: NonEmptyText.optional(),
+  revoke_reason: z.string().optional(),
   report: WorkReport.optional(),
   updated_at: UtcTimestamp.optional(),
 });

@@ -15,6 +15,8 @@ export const RULE_IDS = [
   'concurrency_exceeded',
   'frozen_vendor',
   'unreported_session',
+  // Beyond DESIGN.md §6: a work report that disagrees with what was observed (reconciliation).
+  'report_mismatch',
 ] as const;
 export const RuleId = z.enum(RULE_IDS);
 export type RuleId = z.infer<typeof RuleId>;
@@ -36,6 +38,13 @@ export const Finding = z.object({
   rule: RuleId,
   severity: Severity,
   session_id: RecordId,
+  /**
+   * `withdrawn`: the condition no longer holds (the session was merged into another, an approval now
+   * covers it, …); the finding stays on record but is no longer a violation.
+   */
+  status: z.enum(['active', 'withdrawn']).default('active'),
+  /** What within the session the finding is about: an account, a host, a kind of transfer. */
+  subject: z.string().optional(),
   evidence: z.array(RecordId).min(1, 'a finding cites at least one event'),
   /** The sentence a security officer reads, in Japanese. */
   message: NonEmptyText,

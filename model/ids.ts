@@ -33,10 +33,23 @@ export function findingId(rule: RuleId, session: string, subject = ''): string {
   return `f-${digest(['finding', rule, session, subject])}`;
 }
 
+/** One notice per kind and session. */
+export function noticeId(kind: string, session: string): string {
+  return `n-${digest(['notice', kind, session])}`;
+}
+
+const normalized = new Map<string, string>();
+
 /** Account names compare lower-case without domain: `CITY\Yamada` and `yamada@city.local` are `yamada`. */
 export function normalizeAccount(name: string): string {
+  // The same few account names come back on every event of a session: remember them (boundedly).
+  let out = normalized.get(name);
+  if (out !== undefined) return out;
   const withoutDomain = name.includes('\\') ? name.slice(name.lastIndexOf('\\') + 1) : name.split('@')[0];
-  return (withoutDomain ?? name).trim().toLowerCase();
+  out = (withoutDomain ?? name).trim().toLowerCase();
+  if (normalized.size >= 50_000) normalized.clear();
+  normalized.set(name, out);
+  return out;
 }
 
 /** The `rm.events` key: the normalized account, or the host when the event names no account. */

@@ -5,6 +5,8 @@ export * from './approval.ts';
 export * from './registry.ts';
 export * from './session.ts';
 export * from './finding.ts';
+export * from './notice.ts';
+export * from './reconciliation.ts';
 export * from './deadletter.ts';
 export * from './ids.ts';
 export * from './charset.ts';

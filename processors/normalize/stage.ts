@@ -11,7 +11,7 @@ import type { Consumption, IncomingRecord, MessageBus, OutgoingRecord } from '..
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
-import type { DeadLetter } from '../../model/deadletter.ts';
+import { deadLetterRecord } from '../dead-letter.ts';
 import { eventKey } from '../../model/ids.ts';
 import { FRAMES_HEADER, unpackFrames } from '../../model/frames.ts';
 import { Normalizer } from './normalize.ts';
@@ -35,23 +35,8 @@ export async function startNormalizeStage(
     record: IncomingRecord,
     error: string,
     frame?: { bytes: Buffer; index: number },
-  ): OutgoingRecord => {
-    const source = record.headers['rm-peer'] ?? record.key ?? record.topic;
-    const letter: DeadLetter = {
-      stage: 'normalize',
-      source,
-      error,
-      raw: (frame?.bytes ?? record.value ?? Buffer.alloc(0)).toString('base64'),
-      at: new Date().toISOString(),
-      origin: {
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        frame: frame?.index,
-      },
-    };
-    return { key: source, value: JSON.stringify(letter) };
-  };
+  ): OutgoingRecord =>
+    deadLetterRecord('normalize', record, error, { source: record.headers['rm-peer'], frame });
 
   const consumption: Consumption = await bus.consume({
     groupId: `${config.namespace}rmwatch.normalize`,

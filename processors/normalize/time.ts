@@ -31,7 +31,8 @@ function zoneOffsetMs(zone: string, epochMs: number): number {
   return offset;
 }
 
-function computeOffsetMs(zone: string, epochMs: number): number {
+/** The wall clock `zone` shows at `epochMs`: year, month (1-based), day, hour, minute, second. */
+export function wallClock(zone: string, epochMs: number): Record<string, number> {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
@@ -49,6 +50,11 @@ function computeOffsetMs(zone: string, epochMs: number): number {
   const parts: Record<string, number> = {};
   for (const p of f.formatToParts(new Date(epochMs)))
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return parts;
+}
+
+function computeOffsetMs(zone: string, epochMs: number): number {
+  const parts = wallClock(zone, epochMs);
   const asUtc = Date.UTC(
     parts.year ?? 0,
     (parts.month ?? 1) - 1,

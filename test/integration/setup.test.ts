@@ -56,7 +56,7 @@ describe('rmwatch setup', () => {
       index_templates: { name: string; index_template: { template: { mappings: { dynamic: string } } } }[];
     };
     expect(templates.index_templates.map((t) => t.name).sort()).toEqual(
-      ['approvals', 'deadletter', 'events', 'findings', 'registry', 'sessions'].map(
+      ['approvals', 'deadletter', 'events', 'findings', 'notices', 'registry', 'sessions'].map(
         (k) => `${h.namespace}rm-${k}`,
       ),
     );

@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { loadConfig } from '../../infra/config.ts';
 import { INDEX_PROPERTIES, eventsIndexFor, indexLayouts } from '../../infra/index-templates.ts';
 import { topicSpecs } from '../../infra/topics.ts';
-import { Approval, CanonicalEvent, DeadLetter, Finding, RegistryRecord, Session } from '../../model/index.ts';
+import {
+  Approval,
+  CanonicalEvent,
+  DeadLetter,
+  Finding,
+  Notice,
+  RegistryRecord,
+  Session,
+} from '../../model/index.ts';
 
 type JsonSchema = {
   properties?: Record<string, JsonSchema>;
@@ -38,6 +46,7 @@ describe('Elasticsearch mappings', () => {
     ['sessions', Session],
     ['findings', Finding],
     ['approvals', Approval],
+    ['notices', Notice],
     ['deadletter', DeadLetter],
     ['registry', RegistryRecord],
   ] as const;
@@ -67,6 +76,7 @@ describe('Elasticsearch mappings', () => {
       'x.rm-sessions',
       'x.rm-findings',
       'x.rm-approvals',
+      'x.rm-notices',
       'x.rm-registry',
       'x.rm-deadletter',
     ]);
@@ -80,7 +90,7 @@ describe('Elasticsearch mappings', () => {
 });
 
 describe('Kafka topics', () => {
-  it('are exactly the topics of the design, with approvals and registry compacted', () => {
+  it('are the topics of the design plus notices and reconciliations, the tables compacted', () => {
     const specs = topicSpecs(config);
     expect(specs.map((s) => s.name)).toEqual([
       'rm.raw.syslog',
@@ -91,10 +101,14 @@ describe('Kafka topics', () => {
       'rm.registry',
       'rm.sessions',
       'rm.findings',
+      'rm.notices',
+      'rm.reconciliations',
       'rm.deadletter',
     ]);
     const compacted = specs.filter((s) => s.configs['cleanup.policy'] === 'compact').map((s) => s.name);
-    expect(compacted).toEqual(['rm.approvals', 'rm.registry']);
+    expect(compacted).toEqual(['rm.approvals', 'rm.registry', 'rm.reconciliations']);
+    // The session stage rebuilds its state from rm.sessions: the latest version of each session is kept.
+    expect(specs.find((s) => s.name === 'rm.sessions')?.configs['cleanup.policy']).toBe('compact,delete');
   });
 
   it('take the namespace and configured partition counts', () => {

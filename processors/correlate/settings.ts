@@ -1,0 +1,84 @@
+// Configuration of session stitching and the rules (`correlate` in rmwatch.yaml). Limits that the city
+// sets per deployment (concurrent sessions, maximum minutes, idle minutes) come from the registry's
+// `limits`; these are the engineering knobs and the rules' thresholds.
+import { z } from 'zod';
+import { RuleId, Severity } from '../../model/finding.ts';
+import { SessionLayer } from '../../model/session.ts';
+
+export const CorrelateSettings = z
+  .object({
+    /** How far behind the newest event another may arrive and still be stitched as if on time. */
+    latenessSeconds: z.number().int().nonnegative().default(300),
+    /**
+     * A session of failed attempts with no event for this long is closed (at its last event); so is a new
+     * connection on a connected session's outermost layer after this much silence a new session.
+     */
+    inactivityMinutes: z.number().int().positive().default(60),
+    /**
+     * A connected session is silent by nature (Windows logs the logon and the logoff, nothing between), so
+     * it is closed for silence only after this long: its end events were lost.
+     */
+    connectedTimeoutHours: z.number().positive().default(24),
+    /** Events of a session's last moments (a gateway's disconnect after the VPN's) still join it this long after its end. */
+    closingGraceSeconds: z.number().int().nonnegative().default(120),
+    /** With no events for this long, the stage lets event time follow the wall clock (closing idle sessions). */
+    quietSeconds: z.number().int().positive().default(30),
+    /**
+     * How often, in event time, open sessions are judged again for what time alone changes (a window's end
+     * passing, an idle limit reached) and silent ones closed.
+     */
+    sweepSeconds: z.number().int().positive().default(60),
+    /** Timeline entries kept per session; connection, end and failure events are always kept. */
+    timelineLimit: z.number().int().positive().default(1000),
+    /** The layers every session should show; a session missing one below its deepest layer has a coverage gap. */
+    expectedLayers: z.array(SessionLayer).default(['vpn', 'gateway', 'jump']),
+    rules: z
+      .object({
+        /** Per rule: `false` turns it off. */
+        enabled: z.partialRecord(RuleId, z.boolean()).default({}),
+        severity: z.partialRecord(RuleId, Severity).default({}),
+        /** Minutes a session may start before or after its window and still count as inside it. */
+        windowGraceMinutes: z.number().int().nonnegative().default(0),
+        /** Upload (client → city) through the gateway or VPN above this many bytes is a file transfer. */
+        uploadBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(50 * 1024 * 1024),
+        authFailureThreshold: z.number().int().positive().default(5),
+        authFailureWindowMinutes: z.number().int().positive().default(10),
+        /** Used when the registry sets no limits. */
+        maxConcurrentSessions: z.number().int().positive().default(2),
+        maxSessionMinutes: z.number().int().positive().default(480),
+        idleMinutes: z.number().int().positive().default(30),
+        /** A finished session's work report is due this long after its end. */
+        reportDueHours: z.number().nonnegative().default(72),
+        /** Reported and observed start/end may differ this much. */
+        reportToleranceMinutes: z.number().int().nonnegative().default(15),
+      })
+      .strict()
+      .default(() => RuleSettingsDefaults()),
+  })
+  .strict();
+export type CorrelateSettings = z.infer<typeof CorrelateSettings>;
+export type RuleSettings = CorrelateSettings['rules'];
+
+function RuleSettingsDefaults(): RuleSettings {
+  return {
+    enabled: {},
+    severity: {},
+    windowGraceMinutes: 0,
+    uploadBytes: 50 * 1024 * 1024,
+    authFailureThreshold: 5,
+    authFailureWindowMinutes: 10,
+    maxConcurrentSessions: 2,
+    maxSessionMinutes: 480,
+    idleMinutes: 30,
+    reportDueHours: 72,
+    reportToleranceMinutes: 15,
+  };
+}
+
+export function defaultCorrelateSettings(): CorrelateSettings {
+  return CorrelateSettings.parse({});
+}

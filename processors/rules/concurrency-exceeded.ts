@@ -1,0 +1,26 @@
+// concurrency_exceeded: more maintenance sessions at once than the city has terminals for. Fires on the
+// session whose start went over the limit.
+import { jst, who } from './describe.ts';
+import { limitsOf } from './limits.ts';
+import type { Rule } from './rule.ts';
+
+export const concurrencyExceeded: Rule = {
+  id: 'concurrency_exceeded',
+  severity: 'medium',
+  check(session, { registry, settings, overlapping }) {
+    if (!session.established) return [];
+    const start = Date.parse(session.start);
+    const { maxConcurrent } = limitsOf(registry, settings);
+    // Sessions still running at this one's start (an open one runs at least until now).
+    const active = overlapping();
+    if (active.length + 1 <= maxConcurrent) return [];
+    const w = who(session, registry);
+    return [
+      {
+        evidence: [session.evidence[0] ?? session.id, ...active.map((o) => o.evidence[0] ?? o.id)],
+        message: `${jst(start)} に ${w.ja} が接続し、同時接続が ${active.length + 1} 件になりました（上限 ${maxConcurrent} 件）。`,
+        message_en: `When ${w.en} connected at ${jst(start)}, ${active.length + 1} sessions were open at once (limit ${maxConcurrent}).`,
+      },
+    ];
+  },
+};
