@@ -49,7 +49,16 @@ export class Correlator {
   readonly ledger: LedgerView;
   readonly stitcher: Stitcher;
   private readonly usage = new Map<string, ApprovalUsage>();
-  private readonly overlaps = new Map<string, { start: string; sessions: Session[] }>();
+  private readonly overlaps = new Map<
+    string,
+    { start: string; version: number; earlier: SessionState[]; shapes: number; running: Session[] }
+  >();
+  /** Bumped whenever any session's start, end or status changes: remembered answers go stale. */
+  private shapesVersion = 0;
+  /** Bumped whenever a session appears or its start moves: remembered lists of earlier sessions go stale. */
+  private sessionsVersion = 0;
+  /** `start|end|status` of each session when last judged: a change may change its neighbours' findings. */
+  private readonly shapes = new Map<string, string>();
   private readonly settings: CorrelateSettings;
   private readonly clock: () => string;
 
@@ -167,7 +176,10 @@ export class Correlator {
   private sweep(out: Output, force = false): void {
     if (!force && !this.stitcher.sweepDue()) return;
     const { closed, open, forgotten } = this.stitcher.advance();
-    for (const id of forgotten) this.overlaps.delete(id);
+    for (const id of forgotten) {
+      this.overlaps.delete(id);
+      this.shapes.delete(id);
+    }
     // Open sessions only when a time-based rule said it could now answer differently (or never judged).
     const now = this.stitcher.newestEvent;
     const due = open.filter((id) => {
@@ -188,12 +200,28 @@ export class Correlator {
    */
   private evaluate(ids: readonly string[], out: Output, changed: Set<string> = new Set(ids)): void {
     const queue = new Set(ids);
-    // One account in two places concerns both sessions: the other one is judged again too.
+    const reshaped: Session[] = [];
     for (const id of ids) {
       const s = this.stitcher.sessions.get(id);
-      if (s?.record.established)
+      if (!s) continue;
+      // One account in two places concerns both sessions: the other one is judged again too.
+      if (s.record.established)
         for (const other of this.stitcher.withAccounts(s.record.accounts))
           if (other.id !== id) queue.add(other.id);
+      const shape = `${s.record.start}|${s.record.end ?? ''}|${s.record.status}|${s.record.established}`;
+      const before = this.shapes.get(id);
+      if (before === shape) continue;
+      this.shapesVersion++;
+      if (before === undefined || before.split('|')[0] !== s.record.start) this.sessionsVersion++;
+      this.shapes.set(id, shape);
+      reshaped.push(s.record);
+    }
+    // A session that appeared, began or ended elsewhere in time (a late one too) changes how many ran at
+    // once when later sessions started: those are judged again.
+    if (reshaped.length > 0) {
+      const earliest = reshaped.reduce((min, r) => (r.start < min ? r.start : min), reshaped[0]?.start ?? '');
+      for (const o of this.stitcher.sessions.values())
+        if (o.record.established && o.record.start >= earliest) queue.add(o.id);
     }
     const touchedApprovals = new Set<string>();
     for (const id of queue) {
@@ -280,6 +308,7 @@ export class Correlator {
       cover,
       asOf: this.stitcher.newestEvent,
       overlapping: () => this.overlapping(r),
+      runningUntil: (x) => this.runningUntil(x),
       sameAccounts: () =>
         this.stitcher
           .withAccounts(r.accounts)
@@ -289,20 +318,38 @@ export class Correlator {
   }
 
   /**
-   * Sessions running when this one started. Remembered per session start: sessions that start later do not
-   * change it, and scanning every session on every event would cost the stage its throughput.
+   * Sessions running when this one started. The sessions that started before it are remembered per session
+   * (until a session appears or moves); which of them still ran is checked each time, as ends change.
    */
   private overlapping(r: Session): readonly Session[] {
-    const memo = this.overlaps.get(r.id);
-    if (memo && memo.start === r.start) return memo.sessions;
-    const sessions: Session[] = [];
-    for (const o of this.stitcher.sessions.values()) {
-      const x = o.record;
-      if (x.id === r.id || x.status === 'merged' || !x.established) continue;
-      if (x.start <= r.start && (x.end === undefined || x.end > r.start)) sessions.push(x);
+    let memo = this.overlaps.get(r.id);
+    if (!memo || memo.start !== r.start || memo.version !== this.sessionsVersion) {
+      const earlier: SessionState[] = [];
+      for (const o of this.stitcher.sessions.values())
+        if (o.id !== r.id && o.record.start <= r.start) earlier.push(o);
+      memo = { start: r.start, version: this.sessionsVersion, earlier, shapes: -1, running: [] };
+      this.overlaps.set(r.id, memo);
     }
-    this.overlaps.set(r.id, { start: r.start, sessions });
-    return sessions;
+    // An open session's running time only grows as event time moves on, so the answer changes only when
+    // some session's shape does.
+    if (memo.shapes !== this.shapesVersion) {
+      const start = Date.parse(r.start);
+      memo.running = memo.earlier
+        .map((o) => o.record)
+        .filter((x) => x.status !== 'merged' && x.established && this.runningUntil(x) > start);
+      memo.shapes = this.shapesVersion;
+    }
+    return memo.running;
+  }
+
+  private runningUntil(s: Session): number {
+    if (s.end) return Date.parse(s.end);
+    const seen = Date.parse(s.last_seen);
+    if (s.status !== 'open') return seen;
+    return Math.min(
+      Math.max(this.stitcher.newestEvent, seen),
+      seen + this.settings.connectedTimeoutHours * 3600_000,
+    );
   }
 
   private finding(

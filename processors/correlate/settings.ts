@@ -10,6 +10,11 @@ export const CorrelateSettings = z
     /** How far behind the newest event another may arrive and still be stitched as if on time. */
     latenessSeconds: z.number().int().nonnegative().default(300),
     /**
+     * How far devices' clocks may disagree: an event this much before a session's first one (a router's
+     * local clock against Windows' UTC) still belongs to it.
+     */
+    clockSkewSeconds: z.number().int().nonnegative().default(300),
+    /**
      * A session of failed attempts with no event for this long is closed (at its last event); so is a new
      * connection on a connected session's outermost layer after this much silence a new session.
      */

@@ -11,7 +11,6 @@ export const concurrencyExceeded: Rule = {
     if (!session.established) return [];
     const start = Date.parse(session.start);
     const { maxConcurrent } = limitsOf(registry, settings);
-    // Sessions still running at this one's start (an open one runs at least until now).
     const active = overlapping();
     if (active.length + 1 <= maxConcurrent) return [];
     const w = who(session, registry);

@@ -23,8 +23,13 @@ export interface RuleContext {
   cover: Cover;
   /** Event time the stage has reached (ms): what "still open" and "overdue" are measured against. */
   asOf: number;
-  /** Other established sessions that overlap this one in time. */
+  /** Other established sessions running when this one started. */
   overlapping: () => readonly Session[];
+  /**
+   * Until when a session ran (ms): its end; for an open one, now (`asOf`), but no longer than the silence
+   * a connected session is allowed — one gone quiet for a day stopped running, whether or not it was seen.
+   */
+  runningUntil: (session: Session) => number;
   /** Other sessions of the same accounts. */
   sameAccounts: () => readonly Session[];
 }

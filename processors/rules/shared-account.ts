@@ -11,20 +11,14 @@ function place(s: Session): string {
   return [s.vpn_user, s.source.ip ?? s.addresses[0]].filter((v) => v).join('@') || s.id;
 }
 
-function overlaps(a: Session, b: Session, asOf: number): boolean {
-  const end = (s: Session) =>
-    s.end
-      ? Date.parse(s.end)
-      : s.status === 'open'
-        ? Math.max(asOf, Date.parse(s.last_seen))
-        : Date.parse(s.last_seen);
-  return Date.parse(a.start) < end(b) && Date.parse(b.start) < end(a);
+function overlaps(a: Session, b: Session, runningUntil: (s: Session) => number): boolean {
+  return Date.parse(a.start) < runningUntil(b) && Date.parse(b.start) < runningUntil(a);
 }
 
 export const sharedAccount: Rule = {
   id: 'shared_account',
   severity: 'high',
-  check(session, { registry, sameAccounts, asOf }) {
+  check(session, { registry, sameAccounts, runningUntil }) {
     if (!session.established) return [];
     const w = who(session, registry);
     const out: Violation[] = [];
@@ -67,7 +61,7 @@ export const sharedAccount: Rule = {
     }
     const here = place(session);
     for (const other of sameAccounts()) {
-      if (other.id === session.id || !other.established || !overlaps(session, other, asOf)) continue;
+      if (other.id === session.id || !other.established || !overlaps(session, other, runningUntil)) continue;
       const there = place(other);
       if (there === here) continue;
       for (const account of personal) {

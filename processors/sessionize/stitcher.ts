@@ -34,6 +34,7 @@ export class Stitcher {
   private readonly inactivityMs: number;
   private readonly connectedMs: number;
   private readonly graceMs: number;
+  private readonly skewMs: number;
 
   constructor(
     private readonly registry: RegistryView,
@@ -44,6 +45,7 @@ export class Stitcher {
     this.inactivityMs = settings.inactivityMinutes * 60_000;
     this.connectedMs = settings.connectedTimeoutHours * 3600_000;
     this.graceMs = settings.closingGraceSeconds * 1000;
+    this.skewMs = settings.clockSkewSeconds * 1000;
   }
 
   /** Event time minus the lateness window: events older than this are late. */
@@ -223,6 +225,18 @@ export class Stitcher {
     const tiers: Tier[] = [];
     if (o.logonKey) tiers.push({ ids: ids(`logon:${o.logonKey}`), hard: true });
     const acct = o.account ? `acct:${o.account}` : undefined;
+    // The same account from another client address is another connection, not this session.
+    const sameClient = (ids: Set<string>): Set<string> => {
+      if (!o.clientIp) return ids;
+      return new Set(
+        [...ids].filter((id) => {
+          const r = this.sessions.get(id)?.record;
+          if (!r) return false;
+          const known = r.assigned_ip ? [...r.addresses, r.assigned_ip] : r.addresses;
+          return known.length === 0 || known.includes(o.clientIp as string);
+        }),
+      );
+    };
     switch (o.entry.layer) {
       case 'vpn': {
         const byUser = new Set(
@@ -238,12 +252,12 @@ export class Stitcher {
       case 'gateway':
       case 'jump':
         if (o.clientIp) tiers.push({ ids: ids(`ip:${o.clientIp}`), hard: true });
-        tiers.push({ ids: ids(acct), hard: false });
+        tiers.push({ ids: sameClient(ids(acct)), hard: false });
         break;
       case 'target':
         if (o.viaJump) tiers.push({ ids: ids(`jump:${o.viaJump.toLowerCase()}`), hard: false });
         else if (o.clientIp) tiers.push({ ids: ids(`ip:${o.clientIp}`), hard: true });
-        tiers.push({ ids: ids(acct), hard: false });
+        tiers.push({ ids: sameClient(ids(acct)), hard: false });
         break;
     }
     if (o.role === 'failure' && o.entry.source_ip)
@@ -255,7 +269,8 @@ export class Stitcher {
   private fits(s: SessionState, o: Observation, at: number): boolean {
     const r = s.record;
     if (r.status === 'merged') return false;
-    if (at < Date.parse(r.start) - this.latenessMs) return false;
+    // Lateness is about when an event arrives, not when it happened: linking stays within clock skew.
+    if (at < Date.parse(r.start) - this.skewMs) return false;
     if (r.status === 'open') {
       const silence = at - Date.parse(r.last_seen);
       // The same user connecting again after a long silence: the earlier connection ended unseen.
