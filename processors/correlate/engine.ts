@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Approval } from '../../model/approval.ts';
 import type { CanonicalEvent } from '../../model/event.ts';
 import type { Finding, RuleId, Severity } from '../../model/finding.ts';
-import { findingId, noticeId } from '../../model/ids.ts';
+import { findingId, normalizeAccount, noticeId } from '../../model/ids.ts';
 import type { Notice } from '../../model/notice.ts';
 import type { Reconciliation, SessionUse } from '../../model/reconciliation.ts';
 import type { RegistryRecord } from '../../model/registry.ts';
@@ -49,6 +49,8 @@ export class Correlator {
   readonly ledger: LedgerView;
   readonly stitcher: Stitcher;
   private readonly usage = new Map<string, ApprovalUsage>();
+  /** Approvals long past whose session summaries were let go (bounded by the approvals there are). */
+  private readonly retired = new Set<string>();
   private readonly overlaps = new Map<
     string,
     { start: string; version: number; earlier: SessionState[]; shapes: number; running: Session[] }
@@ -57,7 +59,7 @@ export class Correlator {
   private shapesVersion = 0;
   /** Bumped whenever a session appears or its start moves: remembered lists of earlier sessions go stale. */
   private sessionsVersion = 0;
-  /** `start|end|status` of each session when last judged: a change may change its neighbours' findings. */
+  /** Start, end, status of each session when last judged: a change may change its neighbours' findings. */
   private readonly shapes = new Map<string, string>();
   private readonly settings: CorrelateSettings;
   private readonly clock: () => string;
@@ -119,7 +121,7 @@ export class Correlator {
     // Sessions in memory this approval could cover (or covered before this version).
     const accounts = new Set<string>();
     for (const a of [before, approval])
-      for (const op of a?.operators ?? []) for (const acc of op.accounts) accounts.add(acc.toLowerCase());
+      for (const op of a?.operators ?? []) for (const acc of op.accounts) accounts.add(normalizeAccount(acc));
     const ids = new Set(this.stitcher.withAccounts([...accounts]).map((s) => s.id));
     for (const s of this.stitcher.sessions.values())
       if (
@@ -165,7 +167,7 @@ export class Correlator {
    */
   finish(): Output {
     const out = emptyOutput();
-    this.sweep(out, true);
+    this.sweep(out, true, false);
     for (const id of this.usage.keys()) this.reconcileApproval(id, out, Number.POSITIVE_INFINITY);
     // Approvals whose window passed without any session: reconciliation says so.
     for (const a of this.ledger.all())
@@ -173,7 +175,7 @@ export class Correlator {
     return out;
   }
 
-  private sweep(out: Output, force = false): void {
+  private sweep(out: Output, force = false, evict = true): void {
     if (!force && !this.stitcher.sweepDue()) return;
     const { closed, open, forgotten } = this.stitcher.advance();
     for (const id of forgotten) {
@@ -187,9 +189,17 @@ export class Correlator {
       return s !== undefined && (s.due_at ?? Infinity) <= now;
     });
     this.evaluate([...closed, ...due], out, new Set(closed));
+    // Reports fall due with time; an approval long past (a month after its report was due) is let go.
+    const keepMs = (this.settings.rules.reportDueHours + 30 * 24) * 3600_000;
     for (const [id, usage] of this.usage) {
       const approval = this.ledger.get(id);
-      if (approval && !approval.report && [...usage.uses.values()].some((u) => u.status === 'closed'))
+      if (evict && (!approval || Date.parse(approval.window.end) + keepMs < now)) {
+        this.usage.delete(id);
+        this.retired.add(id);
+        continue;
+      }
+      if (!approval) continue;
+      if (!approval.report && [...usage.uses.values()].some((u) => u.status === 'closed'))
         this.reconcileApproval(id, out);
     }
   }
@@ -497,7 +507,8 @@ export class Correlator {
 
   private reconcileApproval(id: string, out: Output, asOf = this.stitcher.newestEvent): void {
     const approval = this.ledger.get(id);
-    if (!approval) return;
+    // A retired approval's sessions are no longer in memory: its last reconciliation stands.
+    if (!approval || this.retired.has(id)) return;
     const usage = this.usageOf(id);
     const { record, violations } = reconcile(
       approval,
