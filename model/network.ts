@@ -1,5 +1,6 @@
 // Address matching for allow-lists and registered sources.
 import { BlockList, isIP } from 'node:net';
+import { Cidr } from './common.ts';
 
 /** `::ffff:192.0.2.1` (an IPv4 peer on a dual-stack socket) is `192.0.2.1`. */
 export function canonicalAddress(address: string): string {
@@ -23,4 +24,9 @@ export function addressMatcher(cidrs: readonly string[]): (address: string) => b
     const family = isIP(a);
     return family !== 0 && list.check(a, family === 4 ? 'ipv4' : 'ipv6');
   };
+}
+
+/** Whether an entry of a source list is an address or CIDR block (and not, say, a VPN user name). */
+export function isAddressOrCidr(entry: string): boolean {
+  return Cidr.safeParse(entry).success;
 }

@@ -3,6 +3,7 @@
 // keeps years of approvals and each session asks.
 import type { Approval } from '../../model/approval.ts';
 import { normalizeAccount } from '../../model/ids.ts';
+import { isAddressOrCidr } from '../../model/network.ts';
 
 export class LedgerView {
   private readonly approvals = new Map<string, Approval>();
@@ -56,6 +57,6 @@ function keysOf(a: Approval): string[] {
     if (op.id) keys.push(`o:${op.id}`);
   }
   // Sources may name VPN users besides addresses.
-  for (const s of a.sources) if (!/^[0-9a-f.:]+(\/\d+)?$/i.test(s)) keys.push(`a:${normalizeAccount(s)}`);
+  for (const s of a.sources) if (!isAddressOrCidr(s)) keys.push(`a:${normalizeAccount(s)}`);
   return keys;
 }

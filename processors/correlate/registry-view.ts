@@ -65,6 +65,11 @@ export class RegistryView {
     return ip !== undefined && this.ix.internal(ip);
   }
 
+  /** Whether any jump terminal is registered: without one, no connection can be said to bypass it. */
+  get knowsJumpHosts(): boolean {
+    return this.ix.jumpByName.size > 0;
+  }
+
   /** Whether any internal network is registered: without one, every address counts as possibly external. */
   get knowsNetworks(): boolean {
     return this.ix.hasInternal;
@@ -114,7 +119,7 @@ export class RegistryView {
   /** Whether any source is registered at all (for this vendor, or for anyone). */
   hasSources(vendorId?: string): boolean {
     if (vendorId !== undefined) return (this.ix.vendors.get(vendorId)?.sources.length ?? 0) > 0;
-    return [...this.ix.vendors.values()].some((v) => v.sources.length > 0);
+    return this.ix.anySourceRegistered;
   }
 
   isGeneric(account: string): boolean {
@@ -167,6 +172,7 @@ class Index {
   readonly internal: (ip: string) => boolean;
   readonly vpnPool: (ip: string) => boolean;
   readonly anySource: (ip: string) => boolean;
+  readonly anySourceRegistered: boolean;
   readonly hasInternal: boolean;
   readonly limits: Limits | undefined;
 
@@ -212,6 +218,7 @@ class Index {
       if (ops.length === 1 && ops[0]) this.accountVendor.set(account, ops[0].vendor);
     this.internal = remembered(addressMatcher(internal));
     this.vpnPool = remembered(addressMatcher(pools));
+    this.anySourceRegistered = [...this.vendors.values()].some((v) => v.sources.length > 0);
     this.anySource = remembered(addressMatcher([...this.vendors.values()].flatMap((v) => v.sources)));
     this.hasInternal = internal.length > 0;
     this.limits = limits;

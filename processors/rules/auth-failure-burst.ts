@@ -1,6 +1,6 @@
 // auth_failure_burst: repeated authentication failures (VPN, gateway, Windows) for one account or from one
 // source within a short span: guessing, or a shared password going round.
-import { isFailure } from '../sessionize/derive.ts';
+import { isFailure } from '../sessionize/roles.ts';
 import { jst, who } from './describe.ts';
 import type { Rule } from './rule.ts';
 

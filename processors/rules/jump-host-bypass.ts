@@ -1,7 +1,7 @@
 // jump_host_bypass: a remote logon on an internal server that did not come from a registered jump
 // terminal (straight from the VPN, or the gateway sending the connection past the jump terminal).
 import { hostKey } from '../correlate/registry-view.ts';
-import { isOpening } from '../sessionize/derive.ts';
+import { isOpening } from '../sessionize/roles.ts';
 import { who } from './describe.ts';
 import type { Rule, Violation } from './rule.ts';
 
@@ -22,7 +22,7 @@ export const jumpHostBypass: Rule = {
         e.layer === 'gateway' &&
         e.target &&
         !registry.jumpHost(e.target) &&
-        registryKnowsJumpHosts(registry)
+        registry.knowsJumpHosts
       ) {
         host = e.target;
         from = e.host ? `RD Gateway ${e.host}` : 'RD Gateway';
@@ -45,7 +45,3 @@ export const jumpHostBypass: Rule = {
     return out;
   },
 };
-
-function registryKnowsJumpHosts(registry: { all(): { kind: string }[] }): boolean {
-  return registry.all().some((r) => r.kind === 'jump_host');
-}

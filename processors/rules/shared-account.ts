@@ -2,7 +2,7 @@
 // the registry ties to no operator or to several, or one account in use from two places at once.
 import { normalizeAccount } from '../../model/ids.ts';
 import type { Session } from '../../model/session.ts';
-import { isFailure } from '../sessionize/derive.ts';
+import { isFailure } from '../sessionize/roles.ts';
 import { jst, who } from './describe.ts';
 import type { Rule, Violation } from './rule.ts';
 

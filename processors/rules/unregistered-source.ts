@@ -1,10 +1,10 @@
 // unregistered_source: a VPN session (or a gateway connection with no VPN in front) from an address the
 // approval and the vendor's registration do not allow, or by a VPN user the approval does not name.
-import { addressMatcher } from '../../model/network.ts';
+import { normalizeAccount } from '../../model/ids.ts';
+import { addressMatcher, isAddressOrCidr } from '../../model/network.ts';
 import { who } from './describe.ts';
 import type { Rule, Violation } from './rule.ts';
 
-const ADDRESS = /^[0-9a-f.:]+(\/\d{1,3})?$/i;
 
 /** An approval's source list as a matcher, built once per list. */
 const matchers = new Map<string, (ip: string) => boolean>();
@@ -24,8 +24,8 @@ export const unregisteredSource: Rule = {
   check(session, { cover, registry }) {
     if (!session.established) return [];
     const listed = cover.kind === 'covered' ? cover.approval.sources : [];
-    const cidrs = listed.filter((s) => ADDRESS.test(s));
-    const users = listed.filter((s) => !ADDRESS.test(s)).map((u) => u.toLowerCase());
+    const cidrs = listed.filter(isAddressOrCidr);
+    const users = listed.filter((s) => !isAddressOrCidr(s)).map(normalizeAccount);
     let whose = cover.kind === 'covered' ? `申請 ${cover.approval.id}` : '';
     let whoseEn = cover.kind === 'covered' ? `approval ${cover.approval.id}` : '';
     let inside: ((ip: string) => boolean) | undefined;

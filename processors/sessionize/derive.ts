@@ -4,38 +4,20 @@ import { normalizeAccount } from '../../model/ids.ts';
 import { SESSION_LAYERS, type Session, type SessionLayer, type TimelineEntry } from '../../model/session.ts';
 import { hostKey, type RegistryView } from '../correlate/registry-view.ts';
 import type { CorrelateSettings } from '../correlate/settings.ts';
+import { isFailure, isOpening } from './roles.ts';
 import type { SessionState } from './state.ts';
 
-const OPENING = new Set([
-  'vpn_session_start',
-  'gateway_authorized',
-  'gateway_connect',
-  'rdp_auth_success',
-  'rdp_logon',
-  'rdp_reconnect',
-  'logon',
-  'explicit_credentials',
-]);
 const CLOSING: Record<SessionLayer, (e: TimelineEntry) => boolean> = {
   vpn: (e) => e.action === 'vpn_session_end',
   gateway: (e) => e.action === 'gateway_disconnect',
   jump: (e) => e.action === 'rdp_logoff' && e.layer === 'jump',
   target: (e) => e.action === 'rdp_logoff' && e.layer === 'target',
 };
-const FAILURES = new Set(['vpn_auth_failure', 'gateway_denied', 'logon_failure']);
-
-export function isOpening(e: TimelineEntry): boolean {
-  return OPENING.has(e.action) && e.outcome !== 'failure';
-}
-
-export function isFailure(e: TimelineEntry): boolean {
-  return FAILURES.has(e.action) || (OPENING.has(e.action) && e.outcome === 'failure');
-}
 
 const unique = <T>(values: Iterable<T>): T[] => [...new Set(values)];
 
 export function deriveSession(
-  state: SessionState,
+  state: Omit<SessionState, 'record' | 'due_at'>,
   registry: RegistryView,
   settings: Pick<CorrelateSettings, 'expectedLayers'>,
   updatedAt: string,

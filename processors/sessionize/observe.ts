@@ -1,13 +1,12 @@
 // What one canonical event says about a maintenance session: which layer it was seen on, whether it opens,
 // ends, fails or transfers, and the identities it can be linked by. Events that say nothing about vendor
 // access (a city clerk's logon on a file server) give no observation.
-import type { CanonicalEvent, EventAction } from '../../model/event.ts';
+import type { CanonicalEvent } from '../../model/event.ts';
 import { normalizeAccount } from '../../model/ids.ts';
 import type { SessionLayer, TimelineEntry } from '../../model/session.ts';
 import { canonicalAddress } from '../../model/network.ts';
 import { hostKey, type RegistryView } from '../correlate/registry-view.ts';
-
-export type Role = 'start' | 'end' | 'failure' | 'transfer' | 'activity';
+import { roleOf, type Role } from './roles.ts';
 
 export interface Observation {
   entry: TimelineEntry;
@@ -25,29 +24,6 @@ export interface Observation {
   viaGateway: boolean;
   logonKey?: string;
 }
-
-const ROLES: Record<EventAction, Role> = {
-  vpn_session_start: 'start',
-  vpn_session_end: 'end',
-  vpn_auth_failure: 'failure',
-  gateway_authorized: 'start',
-  gateway_connect: 'start',
-  gateway_disconnect: 'end',
-  gateway_denied: 'failure',
-  rdp_auth_success: 'start',
-  rdp_logon: 'start',
-  rdp_reconnect: 'start',
-  logon: 'start',
-  explicit_credentials: 'start',
-  rdp_logoff: 'end',
-  rdp_disconnect: 'activity',
-  logon_failure: 'failure',
-  share_access: 'transfer',
-  share_file_access: 'transfer',
-  file_access: 'transfer',
-  device_redirection: 'transfer',
-  other: 'activity',
-};
 
 /** Windows' own principals and computer accounts (`HOST$`). */
 const SYSTEM_ACCOUNT = /^(system|local service|network service|anonymous logon|dwm-\d+|umfd-\d+|.*\$)$/;
@@ -69,9 +45,7 @@ export function observe(event: CanonicalEvent, registry: RegistryView): Observat
   const layer = layerOf(event, registry);
   if (!layer) return undefined;
   const action = event.event.action;
-  let role = ROLES[action];
-  // A failed share access is still an attempt to move data; a failed connection is not a connection.
-  if (role === 'start' && event.event.outcome === 'failure') role = 'failure';
+  const role = roleOf(event.event);
   const user = event.user?.name;
   const account = user ? normalizeAccount(user) : undefined;
   const host = event.host?.name ?? event.host?.ip ?? event.observer?.hostname;

@@ -8,7 +8,8 @@ import { sessionId } from '../../model/ids.ts';
 import type { Session, TimelineEntry } from '../../model/session.ts';
 import type { RegistryView } from '../correlate/registry-view.ts';
 import type { CorrelateSettings } from '../correlate/settings.ts';
-import { deriveSession, isFailure, isOpening } from './derive.ts';
+import { deriveSession } from './derive.ts';
+import { roleOf } from './roles.ts';
 import { observe, type Observation } from './observe.ts';
 import { insertEntry, type SessionState } from './state.ts';
 
@@ -57,10 +58,6 @@ export class Stitcher {
     return this.maxEventMs;
   }
 
-  session(id: string): Session | undefined {
-    return this.sessions.get(id)?.record;
-  }
-
   apply(event: CanonicalEvent, shard?: number): ApplyResult {
     const o = observe(event, this.registry);
     if (!o) return { kind: 'ignored', reason: 'not_remote_access' };
@@ -71,12 +68,9 @@ export class Stitcher {
     if (late) o.entry.late = true;
 
     const touched: string[] = [];
-    let target = this.find(o, at, touched);
-    if (!target) {
-      if (o.joinOnly) return { kind: 'ignored', reason: 'unlinked' };
-      target = this.create(o, shard);
-    }
-    this.add(target, o.entry);
+    const found = this.find(o, at, touched);
+    if (!found && o.joinOnly) return { kind: 'ignored', reason: 'unlinked' };
+    const target = found ? this.add(found, o.entry) : this.create(o, shard);
     touched.push(target.id);
     if (at > this.maxEventMs) this.maxEventMs = at;
     return { kind: 'stitched', session: target.id, touched, late };
@@ -171,35 +165,37 @@ export class Stitcher {
   }
 
   private create(o: Observation, shard: number | undefined): SessionState {
-    const state: SessionState = {
+    const draft = {
       id: sessionId(o.entry.id),
       shard,
-      timeline: [],
+      timeline: [o.entry],
       truncated: 0,
       findings: [],
-      notices: new Set(),
-      // Replaced by the first refresh; a session record is never read before its first event is in it.
-      record: undefined as unknown as Session,
+      notices: new Set<'session_start' | 'session_end'>(),
+    };
+    const state: SessionState = {
+      ...draft,
+      record: deriveSession(draft, this.registry, this.settings, this.now()),
     };
     this.sessions.set(state.id, state);
+    this.owner.set(o.entry.id, state.id);
+    this.index(state);
     return state;
   }
 
-  private add(state: SessionState, entry: TimelineEntry): void {
-    const essential =
-      isOpening(entry) ||
-      isFailure(entry) ||
-      entry.action.endsWith('_end') ||
-      entry.action === 'rdp_logoff' ||
-      entry.action === 'gateway_disconnect';
+  private add(state: SessionState, entry: TimelineEntry): SessionState {
+    // Connections, ends and failures decide the session's shape and rules: they are always kept.
+    const role = roleOf(entry);
+    const essential = role === 'start' || role === 'end' || role === 'failure';
     if (!essential && state.timeline.length >= this.settings.timelineLimit) {
       state.truncated++;
       this.owner.set(entry.id, state.id);
-      return;
+      return state;
     }
     insertEntry(state.timeline, entry);
     this.owner.set(entry.id, state.id);
     this.refresh(state);
+    return state;
   }
 
   /** The session this observation belongs to, merging sessions it proves to be one. */
