@@ -47,7 +47,8 @@ import { publishApprovals, publishRegistry } from './publish.ts';
 import { parseRegistryYaml } from './registry-yaml.ts';
 import { indexRegistry } from './resolve.ts';
 import type { LedgerRole, LedgerSettings } from './settings.ts';
-import { followLedgerTables, TableSyncError } from './table.ts';
+import { TableSyncError } from '../../infra/table.ts';
+import { followLedgerTables } from './table.ts';
 import { parseLedgerTime } from './times.ts';
 
 export interface LedgerApi {

@@ -20,7 +20,8 @@ import { planImport } from './import-plan.ts';
 import type { ImportError } from './import-result.ts';
 import { publishApprovals, publishRegistry } from './publish.ts';
 import { parseRegistryYaml } from './registry-yaml.ts';
-import { followLedgerTables, followTopicTable } from './table.ts';
+import { followTopicTable } from '../../infra/table.ts';
+import { followLedgerTables } from './table.ts';
 
 interface Output {
   write(text: string): unknown;

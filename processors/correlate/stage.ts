@@ -10,15 +10,10 @@
 // reloads the sessions of the partitions it owns from rm.sessions; events read again are already in
 // those sessions and change nothing, so nothing is written twice.
 import type { ResolvedConfig } from '../../infra/config.ts';
-import type {
-  Consumption,
-  IncomingRecord,
-  MessageBus,
-  TableFollower,
-  TopicRecord,
-} from '../../infra/kafka.ts';
+import type { Consumption, IncomingRecord, MessageBus, TopicRecord } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
+import { followTopicTable } from '../../infra/table.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { Approval } from '../../model/approval.ts';
 import { deadLetterRecord } from '../dead-letter.ts';
@@ -30,7 +25,6 @@ import { Correlator, type Output } from './engine.ts';
 
 export interface CorrelateStage {
   counters: Counters;
-  /** Resolves when the tables are loaded and the stage consumes. */
   stop(): Promise<void>;
 }
 
@@ -43,7 +37,6 @@ export async function startCorrelateStage(
 ): Promise<CorrelateStage> {
   const counters = new Counters('correlate');
   const topic = (t: (typeof TOPICS)[keyof typeof TOPICS]) => topicName(config, t);
-  const engine = new Correlator({ settings: config.correlate, clock: () => new Date().toISOString() });
   const group = `${config.namespace}rmwatch.correlate`;
 
   // One thing at a time: batches, table changes and clock ticks all change the same sessions.
@@ -79,91 +72,74 @@ export async function startCorrelateStage(
     counters.inc('sessions_written', out.sessions.length);
   };
 
-  // Tables first: a session is judged against every approval and registry entry there is.
-  const tables: TableFollower[] = [];
-  const tableUpdate = <T>(
-    name: string,
-    parse: (v: unknown) => { success: true; data: T } | { success: false; error: { message: string } },
-    apply: (key: string, value: T | undefined) => Output,
-    loading: { done: boolean },
-  ) => {
-    return (record: IncomingRecord) => {
-      const key = record.key;
-      if (key === null) return;
-      let value: T | undefined;
-      if (record.value !== null) {
-        let json: unknown;
-        try {
-          json = JSON.parse(record.value.toString('utf8'));
-        } catch {
-          json = undefined;
-        }
-        const parsed = parse(json);
-        if (!parsed.success) {
-          counters.inc(`${name}_invalid`);
-          log.warn(
-            { topic: record.topic, offset: record.offset, key },
-            `${name} record is not valid; kept the previous version`,
-          );
-          return;
-        }
-        value = parsed.data;
+  // Tables first: a session is judged against every approval and registry entry there is. The correlator
+  // starts from them as loaded; a change afterwards re-judges what it concerns.
+  const started: { correlator?: Correlator } = {};
+  const json = (v: Buffer): unknown => JSON.parse(v.toString('utf8'));
+  const counted =
+    <T>(name: string, parse: (v: unknown) => T) =>
+    (v: Buffer): T => {
+      try {
+        return parse(json(v));
+      } catch (err) {
+        counters.inc(`${name}_invalid`);
+        throw err;
       }
-      if (!loading.done) {
-        apply(key, value);
-        return;
-      }
-      void serial(() => write(apply(key, value))).catch((err: unknown) =>
-        log.error({ err, key }, `writing what a ${name} change altered failed`),
-      );
     };
+  const changed = (name: string, apply: (c: Correlator) => Output) => {
+    // Before the correlator exists, the table it will start from already holds the change.
+    const c = started.correlator;
+    if (!c) return;
+    void serial(() => write(apply(c))).catch((err: unknown) =>
+      log.error({ err }, `writing what a ${name} change altered failed`),
+    );
   };
-  const approvalsLoaded = { done: false };
-  const registryLoaded = { done: false };
-  tables.push(
-    await bus.followTable({
-      topic: topic(TOPICS.registry),
-      onRecord: tableUpdate(
-        'registry',
-        (v) => RegistryRecord.safeParse(v),
-        (k, v) => engine.setRegistry(k, v),
-        registryLoaded,
-      ),
-    }),
-    await bus.followTable({
-      topic: topic(TOPICS.approvals),
-      onRecord: tableUpdate(
-        'approval',
-        (v) => Approval.safeParse(v),
-        (k, v) => engine.setApproval(k, v),
-        approvalsLoaded,
-      ),
-    }),
+  /** The latest record per key of a table topic as it stands now (damaged records are logged and skipped). */
+  async function readTable<T>(name: string, parse: (v: unknown) => T): Promise<ReadonlyMap<string, T>> {
+    const table = await followTopicTable(bus, name, (v) => parse(json(v)), log);
+    await table.stop();
+    return table.rows;
+  }
+
+  const registry = await followTopicTable(
+    bus,
+    topic(TOPICS.registry),
+    counted('registry', (v) => RegistryRecord.parse(v)),
+    log,
+    (key, value) => changed('registry', (c) => c.setRegistry(key, value)),
   );
-  await Promise.all(tables.map((t) => t.caughtUp));
-  registryLoaded.done = true;
-  approvalsLoaded.done = true;
-  await readWhole(bus, topic(TOPICS.reconciliations), (r) => {
-    const parsed = Reconciliation.safeParse(r);
-    if (parsed.success) engine.restoreReconciliation(parsed.data);
+  const approvals = await followTopicTable(
+    bus,
+    topic(TOPICS.approvals),
+    counted('approval', (v) => Approval.parse(v)),
+    log,
+    (key, value) => changed('approval', (c) => c.setApproval(key, value)),
+  );
+  const correlator = new Correlator({
+    settings: config.correlate,
+    clock: () => new Date().toISOString(),
+    registry: [...registry.rows.values()],
+    approvals: [...approvals.rows.values()],
   });
+  started.correlator = correlator;
+  for (const r of (await readTable(topic(TOPICS.reconciliations), Reconciliation.parse)).values())
+    correlator.restoreReconciliation(r);
 
   // Sessions of the partitions this instance owns, reloaded on every (re)assignment.
   let ready: Promise<void> = Promise.resolve();
   const reload = (partitions: number[]) => {
     ready = serial(async () => {
-      engine.stitcher.clear();
+      correlator.stitcher.clear();
       const owned = new Set(partitions);
-      const latest = new Map<string, Session>();
-      await readWhole(bus, topic(TOPICS.sessions), (value, key) => {
-        const parsed = Session.safeParse(value);
-        if (parsed.success && (parsed.data.shard === undefined || owned.has(parsed.data.shard)))
-          latest.set(key ?? parsed.data.id, parsed.data);
-      });
-      for (const s of latest.values()) engine.restoreSession(s);
-      counters.inc('sessions_restored', latest.size);
-      log.info({ partitions, sessions: latest.size }, 'session state reloaded');
-      await write(engine.reevaluateAll());
+      let restored = 0;
+      for (const session of (await readTable(topic(TOPICS.sessions), Session.parse)).values())
+        if (session.shard === undefined || owned.has(session.shard)) {
+          correlator.restoreSession(session);
+          restored++;
+        }
+      counters.inc('sessions_restored', restored);
+      log.info({ partitions, sessions: restored }, 'session state reloaded');
+      await write(correlator.reevaluateAll());
     });
   };
 
@@ -190,7 +166,7 @@ export async function startCorrelateStage(
               record: deadLetterRecord('correlate', record, event.error),
             });
         }
-        const { results, output: out } = engine.ingestBatch(events);
+        const { results, output: out } = correlator.ingestBatch(events);
         for (const result of results) {
           if (result.kind === 'ignored') counters.inc(`ignored_${result.reason}`);
           else if (result.kind === 'duplicate') counters.inc('duplicates');
@@ -208,11 +184,11 @@ export async function startCorrelateStage(
   const quietMs = config.correlate.quietSeconds * 1000;
   const tick = setInterval(() => {
     const idle = Date.now() - lastArrival;
-    if (idle < quietMs || !Number.isFinite(engine.stitcher.newestEvent)) return;
+    if (idle < quietMs || !Number.isFinite(correlator.stitcher.newestEvent)) return;
     void serial(async () => {
-      const to = engine.stitcher.newestEvent + idle;
+      const to = correlator.stitcher.newestEvent + idle;
       lastArrival = Date.now();
-      await write(engine.advanceTo(to));
+      await write(correlator.advanceTo(to));
     }).catch((err: unknown) => log.error({ err }, 'writing what the clock changed failed'));
   }, TICK_MS);
   tick.unref();
@@ -224,7 +200,7 @@ export async function startCorrelateStage(
       clearInterval(tick);
       await consumption.stop();
       await chain;
-      await Promise.all(tables.map((t) => t.stop()));
+      await Promise.all([registry.stop(), approvals.stop()]);
     },
   };
 }
@@ -259,25 +235,4 @@ function dedupeSessions(out: Output): Output {
     findings: [...findings.values()],
     reconciliations: [...reconciliations.values()],
   };
-}
-
-/** Reads a table topic from its beginning to where it ends now, then stops. */
-async function readWhole(
-  bus: MessageBus,
-  topic: string,
-  onValue: (value: unknown, key: string | null) => void,
-): Promise<void> {
-  const follower = await bus.followTable({
-    topic,
-    onRecord: (r) => {
-      if (r.value === null) return;
-      try {
-        onValue(JSON.parse(r.value.toString('utf8')), r.key);
-      } catch {
-        // A damaged state record is skipped: the session is rebuilt from the events that follow.
-      }
-    },
-  });
-  await follower.caughtUp;
-  await follower.stop();
 }
