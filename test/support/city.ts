@@ -3,7 +3,7 @@ import { parseRegistryYaml } from '../../collectors/ledger/registry-yaml.ts';
 import type { Approval } from '../../model/approval.ts';
 import type { RegistryRecord } from '../../model/registry.ts';
 import type { Scenario } from './scenario.ts';
-import { jstMs } from './scenario.ts';
+import { jstMs, plus } from './scenario.ts';
 
 export const REGISTRY_YAML = `
 vendors:
@@ -86,7 +86,7 @@ export function visit(s: Scenario, v: Visit): Scenario {
   const logonId = v.logonId ?? '0x3a1f2';
   const server = v.server ?? { name: 'APP01.city.local', ip: '10.20.1.21' };
   const len = v.minutes ?? 60;
-  const t = (m: number) => plusLocal(v.at, m);
+  const t = (m: number) => plus(v.at, m);
   return s
     .asaConnect(t(0), { user, from, assigned })
     .gateway(300, t(0.5), { user, client: assigned, resource: 'JUMP01.city.local' })
@@ -98,10 +98,4 @@ export function visit(s: Scenario, v: Visit): Scenario {
     .logoff(t(len - 2), 'JUMP01.city.local', { user, logonId })
     .gateway(303, t(len - 1), { user, client: assigned, resource: 'JUMP01.city.local' })
     .asaDisconnect(t(len), { user, from });
-}
-
-function plusLocal(local: string, minutes: number): string {
-  const t = new Date(jstMs(local) + Math.round(minutes * 60_000) + 9 * 3600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
 }

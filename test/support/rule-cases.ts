@@ -4,8 +4,8 @@ import { approval, visit } from './city.ts';
 import type { Scenario } from './scenario.ts';
 import { plus } from './scenario.ts';
 
-const sato = { id: 'op-sato', name: '佐藤花子', account: 'vnd_sato' };
-const suzuki = { id: 'op-suzuki', name: '鈴木一郎', account: 'vnd_suzuki' };
+export const sato = { id: 'op-sato', name: '佐藤花子', account: 'vnd_sato' };
+export const suzuki = { id: 'op-suzuki', name: '鈴木一郎', account: 'vnd_suzuki' };
 /** The day each approval set belongs to: yamada's with a matching report, sato's, suzuki's (vendor-b). */
 export const approvalsOf = (day: string, report = true): Approval[] => [
   approval({
@@ -34,7 +34,7 @@ export interface Case {
 }
 
 const proper = (day: string, s: Scenario) => visit(s, { at: `${day} 09:01` });
-const twoUsersOneAccount = (day: string, s: Scenario, secondAt: string) =>
+export const twoUsersOneAccount = (day: string, s: Scenario, secondAt: string) =>
   s
     .asaConnect(`${day} 09:01`, { user: 'vnd_yamada', from: '203.0.113.5', assigned: '10.99.0.12' })
     .logon(`${day} 09:02`, 'JUMP01.city.local', { user: 'vnd_yamada', from: '10.99.0.12', logonId: '0x10' })
@@ -48,11 +48,12 @@ const twoUsersOneAccount = (day: string, s: Scenario, secondAt: string) =>
     })
     .logoff(plus(`${day} ${secondAt}`, 10), 'JUMP01.city.local', { user: 'vnd_yamada', logonId: '0x11' })
     .asaDisconnect(plus(`${day} ${secondAt}`, 11), { user: 'vnd_sato', from: '203.0.113.6' });
-const failures = (day: string, s: Scenario, n: number) => {
+export const failures = (day: string, s: Scenario, n: number): Scenario => {
   for (let i = 0; i < n; i++)
     s.asaLoginFailure(plus(`${day} 22:14`, i), { user: 'hoshu', from: '192.0.2.66' });
+  return s;
 };
-const disconnected = (day: string, s: Scenario, minutes: number) =>
+export const disconnected = (day: string, s: Scenario, minutes: number) =>
   visit(s, { at: `${day} 09:01`, minutes: 90 })
     .disconnect(`${day} 09:10`, 'JUMP01.city.local', {
       user: 'vnd_yamada',
@@ -64,7 +65,7 @@ const disconnected = (day: string, s: Scenario, minutes: number) =>
       from: '10.20.0.6',
       logonId: '0x3a1f3',
     });
-const three = (day: string, s: Scenario, third: boolean) => {
+export const three = (day: string, s: Scenario, third: boolean): Scenario => {
   visit(s, { at: `${day} 09:01` });
   visit(s, {
     at: `${day} 09:05`,
@@ -81,6 +82,7 @@ const three = (day: string, s: Scenario, third: boolean) => {
       assigned: '10.99.0.14',
       logonId: '0x5c',
     });
+  return s;
 };
 
 export const CASES: Case[] = [

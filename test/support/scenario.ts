@@ -33,7 +33,7 @@ export function jstMs(local: string): number {
 
 /** An instant `minutes` after a Japan-time instant, again in Japan time. */
 export function plus(local: string, minutes: number): string {
-  const t = new Date(jstMs(local) + minutes * 60_000 + 9 * 3600_000);
+  const t = new Date(jstMs(local) + Math.round(minutes * 60_000) + 9 * 3600_000);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { approval, cityRegistry, REGISTRY_YAML, visit } from '../support/city.ts';
 import { correlate, fired } from '../support/correlate.ts';
+import { disconnected, failures, sato, suzuki, three, twoUsersOneAccount } from '../support/rule-cases.ts';
 import { plus, Scenario } from '../support/scenario.ts';
 
 const registry = cityRegistry();
@@ -118,23 +119,8 @@ describe('shared_account', () => {
     ).toEqual([]);
   });
 
-  const twoUsersOneAccount = (secondAt: string) =>
-    new Scenario()
-      .asaConnect(`${DAY} 09:01`, { user: 'vnd_yamada', from: '203.0.113.5', assigned: '10.99.0.12' })
-      .logon(`${DAY} 09:02`, 'JUMP01.city.local', { user: 'vnd_yamada', from: '10.99.0.12', logonId: '0x10' })
-      .logoff(`${DAY} 09:30`, 'JUMP01.city.local', { user: 'vnd_yamada', logonId: '0x10' })
-      .asaDisconnect(`${DAY} 09:31`, { user: 'vnd_yamada', from: '203.0.113.5' })
-      .asaConnect(secondAt, { user: 'vnd_sato', from: '203.0.113.6', assigned: '10.99.0.13' })
-      .logon(plus(secondAt, 1), 'JUMP01.city.local', {
-        user: 'vnd_yamada',
-        from: '10.99.0.13',
-        logonId: '0x11',
-      })
-      .logoff(plus(secondAt, 10), 'JUMP01.city.local', { user: 'vnd_yamada', logonId: '0x11' })
-      .asaDisconnect(plus(secondAt, 11), { user: 'vnd_sato', from: '203.0.113.6' });
-
   it('fires when one account is used by two VPN users at once', () => {
-    const o = run(twoUsersOneAccount(`${DAY} 09:10`));
+    const o = run(twoUsersOneAccount(DAY, new Scenario(), '09:10'));
     expect(
       o.findings
         .filter((f) => f.subject === 'concurrent:vnd_yamada')
@@ -143,7 +129,7 @@ describe('shared_account', () => {
     ).toEqual(o.sessions.map((s) => s.id).sort());
   });
   it('does not fire when they use it one after the other', () => {
-    expect(fired(run(twoUsersOneAccount(`${DAY} 09:40`)))).not.toContain(
+    expect(fired(run(twoUsersOneAccount(DAY, new Scenario(), '09:40')))).not.toContain(
       'shared_account:concurrent:vnd_yamada',
     );
   });
@@ -283,24 +269,11 @@ describe('overlong_session', () => {
 });
 
 describe('idle_session', () => {
-  const disconnectedFor = (minutes: number) =>
-    visit(new Scenario(), { at: `${DAY} 09:01`, minutes: 90 })
-      .disconnect(`${DAY} 09:10`, 'JUMP01.city.local', {
-        user: 'vnd_yamada',
-        logonId: '0x3a1f2',
-        from: '10.20.0.6',
-      })
-      .logon(plus(`${DAY} 09:10`, minutes), 'JUMP01.city.local', {
-        user: 'vnd_yamada',
-        from: '10.20.0.6',
-        logonId: '0x3a1f3',
-        type: 10,
-      });
   it('fires for a remote desktop left disconnected past the idle limit', () => {
-    expect(fired(run(disconnectedFor(35))).join()).toMatch(/idle_session:disconnected/);
+    expect(fired(run(disconnected(DAY, new Scenario(), 35))).join()).toMatch(/idle_session:disconnected/);
   });
   it('does not fire when it was resumed within the limit', () => {
-    expect(fired(run(disconnectedFor(25))).join()).not.toMatch(/idle_session/);
+    expect(fired(run(disconnected(DAY, new Scenario(), 25))).join()).not.toMatch(/idle_session/);
   });
   it('fires for a session that falls silent until the inactivity timeout closes it', () => {
     const s = new Scenario()
@@ -320,19 +293,13 @@ describe('idle_session', () => {
 });
 
 describe('auth_failure_burst', () => {
-  const failures = (n: number) => {
-    const s = new Scenario();
-    for (let i = 0; i < n; i++)
-      s.asaLoginFailure(plus(`${DAY} 22:14`, i), { user: 'hoshu', from: '192.0.2.66' });
-    return s;
-  };
   it('fires for five failures within ten minutes', () => {
-    const o = run(failures(5));
+    const o = run(failures(DAY, new Scenario(), 5));
     expect(fired(o)).toEqual(['auth_failure_burst:burst']);
     expect(o.findings[0]?.evidence).toHaveLength(5);
   });
   it('does not fire for four', () => {
-    expect(fired(run(failures(4)))).toEqual([]);
+    expect(fired(run(failures(DAY, new Scenario(), 4)))).toEqual([]);
   });
   it('fires for failures of several accounts from one source (guessing)', () => {
     const s = new Scenario();
@@ -343,40 +310,19 @@ describe('auth_failure_burst', () => {
 });
 
 describe('concurrency_exceeded', () => {
-  const sato = { id: 'op-sato', name: '佐藤花子', account: 'vnd_sato' };
-  const suzuki = { id: 'op-suzuki', name: '鈴木一郎', account: 'vnd_suzuki' };
   const approvals = [
     approved(),
     approved({ id: 'R-2', operator: sato }),
     approved({ id: 'R-3', operator: suzuki, vendor: 'vendor-b' }),
   ];
-  const sessions = (third: boolean) => {
-    const s = visit(new Scenario(), { at: `${DAY} 09:01` });
-    visit(s, {
-      at: `${DAY} 09:05`,
-      user: 'vnd_sato',
-      from: '203.0.113.6',
-      assigned: '10.99.0.13',
-      logonId: '0x4b',
-    });
-    if (third)
-      visit(s, {
-        at: `${DAY} 09:10`,
-        user: 'vnd_suzuki',
-        from: '198.51.100.2',
-        assigned: '10.99.0.14',
-        logonId: '0x5c',
-      });
-    return s;
-  };
   it('fires on the session that made three at once (limit two)', () => {
-    const o = run(sessions(true), approvals);
+    const o = run(three(DAY, new Scenario(), true), approvals);
     const f = o.findings.filter((x) => x.rule === 'concurrency_exceeded');
     expect(f).toHaveLength(1);
     expect(o.sessions.find((x) => x.id === f[0]?.session_id)?.vpn_user).toBe('vnd_suzuki');
   });
   it('does not fire for two', () => {
-    expect(fired(run(sessions(false), approvals))).not.toContain('concurrency_exceeded');
+    expect(fired(run(three(DAY, new Scenario(), false), approvals))).not.toContain('concurrency_exceeded');
   });
 });
 
