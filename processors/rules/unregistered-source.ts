@@ -5,7 +5,6 @@ import { addressMatcher, isAddressOrCidr } from '../../model/network.ts';
 import { who } from './describe.ts';
 import type { Rule, Violation } from './rule.ts';
 
-
 /** An approval's source list as a matcher, built once per list. */
 const matchers = new Map<string, (ip: string) => boolean>();
 function approvalSources(cidrs: readonly string[]): (ip: string) => boolean {
