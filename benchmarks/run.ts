@@ -5,6 +5,8 @@ import { createLogger } from '../infra/logger.ts';
 import { stackDown, stackUp } from '../infra/stack/stack.ts';
 import { topicSpecs } from '../infra/topics.ts';
 import { benchCorrelate } from './correlate.ts';
+import { benchIndexSink } from './index-sink.ts';
+import { benchAuditQuery } from './audit-query.ts';
 import { benchNormalize } from './normalize.ts';
 import { machine, writeSection } from './results.ts';
 import { benchSyslog, type SyslogOffered, type SyslogRun } from './syslog.ts';
@@ -40,6 +42,56 @@ if (wanted('correlate')) {
     `## Sessionize + rules, events/s on one core\n\n${machine()}. The correlator's pure core (\`processors/correlate/engine.ts\`: stitching, every session rule, reconciliation; no Kafka), with 1,000 sessions open at once (VPN → gateway → jump terminal) and 10,000 approvals in the ledger (10 per operator). The measured stream is canonical events spread over every open session — onward connections (4648), server logons and logoffs, RDP disconnects and reconnects — in time order, handed over in batches of 500 as the stage does, after a warm-up. Memory is V8 heap after a full garbage collection, divided by the open sessions: just after they opened (3 events each), and after the run.\n\n| events | timeline entries per session at the end | seconds | events/s | heap per open session, opened | heap per open session, at the end |\n|---|---|---|---|---|---|\n${rows.join('\n')}`,
   );
   console.log(rows.join('\n'));
+}
+
+if (wanted('index')) {
+  const config = loadConfig({ env: { ...process.env, RMWATCH_LOG_LEVEL: 'warn' } });
+  const up = await stackUp(config, log);
+  try {
+    const documents = Number(process.env.RMWATCH_BENCH_INDEX_DOCS ?? 200_000);
+    const runs = await benchIndexSink(config, log, { documents, rounds: 5 });
+    const median = (side: string) => {
+      const rates = runs
+        .filter((r) => r.side === side)
+        .map((r) => r.perSecond)
+        .sort((a, b) => a - b);
+      return rates[Math.floor(rates.length / 2)] ?? 0;
+    };
+    const raw = median('raw _bulk');
+    const sink = median('sink');
+    const rows = runs.map(
+      (r, i) =>
+        `| ${Math.floor(i / 2) + 1} | ${r.side} | ${r.documents.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.perSecond.toLocaleString('en-US')} | ${r.processMicros} | ${r.elasticsearchMicros ?? '–'} |`,
+    );
+    writeSection(
+      'index',
+      `## Elasticsearch sink vs raw \`_bulk\`\n\n${machine()}; Kafka and Elasticsearch (heap ${config.stack.elasticsearchHeap}) on the same machine. ${documents.toLocaleString('en-US')} canonical events (Windows logons and file access over a month, Japanese messages), into fresh monthly indices from the same templates. **raw \`_bulk\`**: the documents pre-built as NDJSON bodies, sent over plain HTTP, ${config.index.batch.maxDocuments} per request, ${config.index.bulkConcurrency} requests at a time. **sink**: the same events already waiting on \`rm.events\` (6 partitions); the clock runs from the moment the sink owns its partitions (joining the consumer group takes the client a few seconds whatever the load) until every document is acknowledged (read from Kafka, checked, bulk-written with the same request size and ${config.index.bulkConcurrency} requests in flight). Rounds alternate the sides.\n\n| round | side | documents | seconds | documents/s | sender / sink CPU µs per document | Elasticsearch CPU µs per document |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n\n**Median: sink ${sink.toLocaleString('en-US')}/s vs raw ${raw.toLocaleString('en-US')}/s = ${(sink / Math.max(1, raw)).toFixed(2)} of raw** (target ≥ 0.80).`,
+    );
+    console.log(rows.join('\n'));
+    console.log(`sink/raw = ${(sink / Math.max(1, raw)).toFixed(2)}`);
+  } finally {
+    if (up.started.length > 0) await stackDown(config, log, up.started);
+  }
+}
+
+if (wanted('audit')) {
+  const config = loadConfig({ env: { ...process.env, RMWATCH_LOG_LEVEL: 'warn' } });
+  const up = await stackUp(config, log);
+  try {
+    const events = Number(process.env.RMWATCH_BENCH_QUERY_EVENTS ?? 1_000_000);
+    const run = await benchAuditQuery(config, log, { events, repetitions: 50 });
+    const rows = run.timings.map(
+      (t) =>
+        `| ${t.query} | ${t.total.toLocaleString('en-US')} | ${t.p50ms.toFixed(1)} | ${t.p99ms.toFixed(1)} |`,
+    );
+    writeSection(
+      'audit',
+      `## Audit session list at ${run.events.toLocaleString('en-US')} events\n\n${machine()}; Kafka and Elasticsearch (heap ${config.stack.elasticsearchHeap}) on the same machine. ${run.events.toLocaleString('en-US')} events in monthly indices over a year and the ${run.sessions.toLocaleString('en-US')} sessions they make (25 events each, with their timelines; a tenth with findings; 10 vendors, 100 operators, 30 servers), loaded in ${run.loadSeconds.toFixed(0)} s. Each query goes through the audit query layer (\`processors/audit/query.ts\`) as the API and CLI call it: one page of 50, sorted by start, exact total; 3 warm-up calls, then 50 timed.\n\n| session list query | matching sessions | p50 ms | p99 ms |\n|---|---|---|---|\n${rows.join('\n')}`,
+    );
+    console.log(rows.join('\n'));
+  } finally {
+    if (up.started.length > 0) await stackDown(config, log, up.started);
+  }
 }
 
 if (wanted('syslog')) {

@@ -5,6 +5,7 @@ import { createSearchStore } from '../infra/elasticsearch.ts';
 import { createMessageBus } from '../infra/kafka.ts';
 import { createLogger, type Logger } from '../infra/logger.ts';
 import { formatSetupReport, runSetup } from '../infra/setup.ts';
+import { applyRetention, formatRetentionReport } from '../processors/index/retention.ts';
 import { TimeZone } from '../model/common.ts';
 import { parseFiles } from './parse.ts';
 import { AnalyzeInputError, runAnalyze } from './analyze.ts';
@@ -19,6 +20,8 @@ import {
   loadRegistryCommand,
 } from '../collectors/ledger/commands.ts';
 import { ApprovalStatus } from '../model/approval.ts';
+import { registerAuditCommands } from './audit.ts';
+import { formatVerifyReport, verifyEvidence, VerifyOptionError } from '../processors/evidence/verify.ts';
 
 /** A mistake in how a command was called: reported without a stack, exit status 2. */
 class UsageError extends Error {}
@@ -66,6 +69,23 @@ program
   .description('create the Kafka topics and Elasticsearch templates and indices (idempotent)')
   .action(async () => {
     console.log(await setup(context(program), 15_000));
+  });
+
+program
+  .command('retention')
+  .description(
+    'delete monthly event and evidence indices, and records, older than the retention periods (index.retention)',
+  )
+  .option('--dry-run', 'only say what would be deleted')
+  .action(async (options: { dryRun?: boolean }) => {
+    const ctx = context(program);
+    const store = createSearchStore(ctx.config, ctx.log);
+    try {
+      const report = await applyRetention(ctx.config, store, ctx.log, { dryRun: options.dryRun });
+      console.log(formatRetentionReport(report, options.dryRun ?? false));
+    } finally {
+      await store.close();
+    }
   });
 
 program
@@ -288,6 +308,34 @@ program
     const ctx = context(program);
     process.exitCode = await loadRegistryCommand(ctx.config, ctx.log, file, process.stdout, process.stderr);
   });
+
+program
+  .command('verify')
+  .description(
+    'check the raw-evidence hash chains: the first broken link per chain; exit 0 intact, 1 broken, 2 error',
+  )
+  .option('--source <device>', 'only the chains of this source (the observing device)')
+  .option('--from <day>', 'first Asia/Tokyo day, YYYY-MM-DD')
+  .option('--to <day>', 'last Asia/Tokyo day, YYYY-MM-DD')
+  .option('--json', 'print the report as JSON')
+  .action(async (options: { source?: string; from?: string; to?: string; json?: boolean }) => {
+    const ctx = context(program);
+    const store = createSearchStore(ctx.config, ctx.log);
+    try {
+      const report = await verifyEvidence(store, ctx.config, options);
+      console.log(options.json ? JSON.stringify(report) : formatVerifyReport(report));
+      process.exitCode = report.broken > 0 ? 1 : 0;
+    } catch (err) {
+      if (err instanceof VerifyOptionError) throw new UsageError(err.message);
+      // Not being able to check is not the same as finding a break.
+      console.error(`rmwatch verify: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 2;
+    } finally {
+      await store.close();
+    }
+  });
+
+registerAuditCommands(program, () => context(program));
 
 program
   .command('config')

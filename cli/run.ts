@@ -9,10 +9,23 @@ import type { Logger } from '../infra/logger.ts';
 import { untilStopped } from './signals.ts';
 import { startNormalizeStage } from '../processors/normalize/stage.ts';
 import { startCorrelateStage } from '../processors/correlate/stage.ts';
-import { startTableIndexer } from '../processors/index/tables.ts';
+import { startIndexSink } from '../processors/index/sink.ts';
+import { startRetention } from '../processors/index/retention.ts';
 import { createSearchStore } from '../infra/elasticsearch.ts';
+import { startEvidenceStage } from '../processors/evidence/stage.ts';
+import { startAuditApi } from '../processors/audit/api.ts';
 
-export const STAGES = ['syslog', 'windows', 'normalize', 'correlate', 'index-tables', 'ledger'] as const;
+export const STAGES = [
+  'syslog',
+  'windows',
+  'normalize',
+  'correlate',
+  'index',
+  'retention',
+  'ledger',
+  'evidence',
+  'audit-api',
+] as const;
 export type StageName = (typeof STAGES)[number];
 
 export async function runStage(stage: StageName, config: ResolvedConfig, log: Logger): Promise<void> {
@@ -40,9 +53,27 @@ export async function runStage(stage: StageName, config: ResolvedConfig, log: Lo
       stop = () => s.stop();
       break;
     }
-    case 'index-tables': {
+    case 'index': {
       const store = createSearchStore(config, log);
-      const s = await startTableIndexer(config, bus, store, log);
+      const s = await startIndexSink(config, bus, store, log);
+      stop = async () => {
+        await s.stop();
+        await store.close();
+      };
+      break;
+    }
+    case 'retention': {
+      const store = createSearchStore(config, log);
+      const r = startRetention(config, store, log);
+      stop = async () => {
+        await r.stop();
+        await store.close();
+      };
+      break;
+    }
+    case 'evidence': {
+      const store = createSearchStore(config, log);
+      const s = await startEvidenceStage(config, bus, store, log);
       stop = async () => {
         await s.stop();
         await store.close();
@@ -56,6 +87,18 @@ export async function runStage(stage: StageName, config: ResolvedConfig, log: Lo
         throw err;
       });
       stop = () => api.close();
+      break;
+    }
+    case 'audit-api': {
+      const store = createSearchStore(config, log);
+      const api = await startAuditApi(config, store, bus, log).catch(async (err: unknown) => {
+        await Promise.all([bus.close(), store.close()]);
+        throw err;
+      });
+      stop = async () => {
+        await api.close();
+        await store.close();
+      };
       break;
     }
   }

@@ -9,6 +9,8 @@ import { SyslogCollectorSettings } from '../collectors/syslog/settings.ts';
 import { WindowsCollectorSettings } from '../collectors/windows/settings.ts';
 import { LedgerSettings } from '../collectors/ledger/settings.ts';
 import { CorrelateSettings } from '../processors/correlate/settings.ts';
+import { IndexSettings } from '../processors/index/settings.ts';
+import { AuditSettings } from '../processors/audit/settings.ts';
 
 const HostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port');
 const TcpPort = z.number().int().min(1).max(65535);
@@ -100,8 +102,12 @@ export const Config = z
       })),
     // Session stitching and the rules' thresholds (processors/correlate/settings.ts).
     correlate: CorrelateSettings.default(() => CorrelateSettings.parse({})),
+    // The Elasticsearch sink's batching and the retention periods (processors/index/settings.ts).
+    index: IndexSettings.default(() => IndexSettings.parse({})),
     // The approvals ledger API; off unless configured, like every HTTP input.
     ledger: LedgerSettings.default(() => LedgerSettings.parse({})),
+    // The audit API (processors/audit/settings.ts); off unless configured, like every HTTP input.
+    audit: AuditSettings.default(() => AuditSettings.parse({})),
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -11,8 +11,31 @@ export interface IndexedDocument {
   index: string;
   id: string;
   document: object;
+  /**
+   * The same document as one line of JSON text, when the caller has it already (a Kafka record's value):
+   * sent as it is instead of serialising `document` again.
+   */
+  source?: string;
   /** Remove the document instead (a tombstone on a compacted topic); `document` is ignored. */
   delete?: boolean;
+  /**
+   * Merge `document` into the stored one (creating it when absent) instead of replacing it: fields others
+   * write to the same document (a finding's disposition) survive a redelivery.
+   */
+  upsert?: boolean;
+}
+
+export interface SearchHit {
+  index: string;
+  id: string;
+  source: Record<string, unknown>;
+  sort?: unknown[];
+}
+
+export interface SearchResponse {
+  total: number;
+  hits: SearchHit[];
+  aggregations?: Record<string, unknown>;
 }
 
 export interface BulkFailure {
@@ -72,6 +95,19 @@ export interface SearchStore {
   getDocument(index: string, id: string): Promise<Record<string, unknown> | undefined>;
   count(index: string, query?: object): Promise<number>;
   search(index: string, body: object): Promise<{ total: number; hits: Record<string, unknown>[] }>;
+  /** A search with each hit's index, id and sort values, and the aggregations. */
+  query(index: string, body: object): Promise<SearchResponse>;
+  /** The documents that exist among `docs` (realtime: no refresh needed), keyed `index/id`. */
+  getMany(docs: readonly { index: string; id: string }[]): Promise<Map<string, Record<string, unknown>>>;
+  /** Merges `partial` into an existing document; false when there is none. */
+  updateDocument(
+    index: string,
+    id: string,
+    partial: object,
+    options?: { refresh?: boolean },
+  ): Promise<boolean>;
+  /** Concrete index names matching a pattern, sorted. */
+  listIndices(pattern: string): Promise<string[]>;
   refresh(index: string): Promise<void>;
   deleteIndices(pattern: string): Promise<void>;
   deleteIndexTemplates(pattern: string): Promise<void>;
@@ -123,26 +159,40 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
         if (attempt > 1) await sleep(Math.min(30_000, initialBackoffMs * 2 ** (attempt - 2)));
         let response;
         try {
-          response = await client.bulk({
-            refresh: options.refresh ? 'wait_for' : false,
-            operations: pending.flatMap((d) =>
-              d.delete
-                ? [{ delete: { _index: d.index, _id: d.id } }]
-                : [{ index: { _index: d.index, _id: d.id } }, d.document],
-            ),
-          });
+          // The request body is written here as NDJSON text: the documents that came as text (events) are
+          // not parsed and serialised again, and each action line is one template.
+          let body = '';
+          for (const d of pending) {
+            const target = `{"_index":${JSON.stringify(d.index)},"_id":${JSON.stringify(d.id)}}`;
+            if (d.delete) body += `{"delete":${target}}\n`;
+            else if (d.upsert)
+              body += `{"update":${target}}\n${JSON.stringify({ doc: d.document, doc_as_upsert: true })}\n`;
+            else body += `{"index":${target}}\n${d.source ?? JSON.stringify(d.document)}\n`;
+          }
+          response = (await client.transport.request({
+            method: 'POST',
+            path: '/_bulk',
+            querystring: {
+              refresh: options.refresh ? 'wait_for' : 'false',
+              // Each item's outcome is all we read: a third of the answer's size, and of its parsing.
+              filter_path: 'errors,items.*.status,items.*.error',
+            },
+            bulkBody: body,
+          })) as BulkAnswer;
         } catch (err) {
           if (!isTransient(err)) throw err;
           lastProblem = describeError(err);
-          log.warn(
+          // The first failure is news; the retries that follow it are detail (the caller reports giving up).
+          (attempt === 1 ? log.warn : log.debug).call(
+            log,
             { attempt, attempts, documents: pending.length, problem: lastProblem },
             'bulk request failed',
           );
           continue;
         }
         const retry: IndexedDocument[] = [];
-        response.items.forEach((item, i) => {
-          const result = item.index ?? item.delete;
+        (response.items ?? []).forEach((item, i) => {
+          const result = item.index ?? item.delete ?? item.update;
           const doc = pending[i];
           if (!result || !doc) return;
           // Deleting what is already gone is done.
@@ -240,6 +290,51 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
       return { total, hits: result.hits.hits.map((h) => h._source ?? {}) };
     },
 
+    async query(index, body) {
+      const result = await client.search<Record<string, unknown>>({ index, ...body });
+      const total =
+        typeof result.hits.total === 'number' ? result.hits.total : (result.hits.total?.value ?? 0);
+      return {
+        total,
+        hits: result.hits.hits.map((h) => {
+          const hit: SearchHit = { index: h._index, id: h._id ?? '', source: h._source ?? {} };
+          if (h.sort) hit.sort = h.sort;
+          return hit;
+        }),
+        aggregations: result.aggregations as Record<string, unknown> | undefined,
+      };
+    },
+
+    async getMany(docs) {
+      const found = new Map<string, Record<string, unknown>>();
+      if (docs.length === 0) return found;
+      const result = await client.mget<Record<string, unknown>>({
+        docs: docs.map((d) => ({ _index: d.index, _id: d.id })),
+      });
+      for (const doc of result.docs) {
+        if ('found' in doc && doc.found && doc._source) found.set(`${doc._index}/${doc._id}`, doc._source);
+      }
+      return found;
+    },
+
+    async updateDocument(index, id, partial, options = {}) {
+      try {
+        await client.update({ index, id, doc: partial, refresh: options.refresh ? 'wait_for' : false });
+        return true;
+      } catch (err) {
+        if (err instanceof errors.ResponseError && err.statusCode === 404) return false;
+        throw err;
+      }
+    },
+
+    async listIndices(pattern) {
+      const result = await client.cat.indices({ index: pattern, format: 'json', h: 'index' });
+      return result
+        .map((r) => r.index)
+        .filter((n): n is string => typeof n === 'string')
+        .sort();
+    },
+
     async refresh(index) {
       await client.indices.refresh({ index, ignore_unavailable: true, allow_no_indices: true });
     },
@@ -288,6 +383,16 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
       await client.close();
     },
   };
+}
+
+/** What a bulk answer says of each item, as far as the `filter_path` of the request keeps it. */
+interface BulkItemResult {
+  status: number;
+  error?: { type: string; reason?: string | null };
+}
+interface BulkAnswer {
+  errors: boolean;
+  items?: Partial<Record<'index' | 'delete' | 'update' | 'create', BulkItemResult>>[];
 }
 
 function isTransient(err: unknown): boolean {

@@ -34,6 +34,7 @@ const EVENT_PROPERTIES = {
   share: object({ name: keyword }),
   message: { type: 'text' },
   log: object({ file: object({ path: keyword, line: long }) }),
+  raw: object({ id: keyword }),
 };
 
 const SESSION_PROPERTIES = {
@@ -176,6 +177,8 @@ const REGISTRY_PROPERTIES = {
   max_concurrent_sessions: integer,
   max_session_minutes: integer,
   idle_minutes: integer,
+  /** Systems (registry kind `system`): the servers each runs on. */
+  hosts: keyword,
 };
 
 const DEAD_LETTER_PROPERTIES = {
@@ -187,16 +190,96 @@ const DEAD_LETTER_PROPERTIES = {
   origin: object({ topic: keyword, partition: integer, offset: keyword, frame: integer }),
 };
 
+const RECONCILIATION_PROPERTIES = {
+  id: keyword,
+  vendor: keyword,
+  status: keyword,
+  sessions: object({
+    session_id: keyword,
+    start: date,
+    end: date,
+    status: keyword,
+    targets: keyword,
+    transfer: bool,
+    evidence: keyword,
+    vendor: keyword,
+    operator: keyword,
+    account: keyword,
+  }),
+  discrepancies: object({ kind: keyword, session_id: keyword, message: text, message_en: text }),
+  findings: object({
+    id: keyword,
+    fingerprint: keyword,
+    rule: keyword,
+    severity: keyword,
+    subject: keyword,
+    session_id: keyword,
+  }),
+  checked_at: date,
+};
+
+/**
+ * Raw records as received, hash-chained per source and day (processors/evidence/chain.ts), and beside each
+ * chain's records its head document (`entry: head`: seq and hash of the last record written). `raw` holds
+ * the bytes when they are UTF-8, `raw_base64` otherwise (Shift_JIS, binary); neither is a keyword, so a long
+ * line is never cut.
+ */
+const EVIDENCE_PROPERTIES = {
+  entry: keyword,
+  id: keyword,
+  chain: keyword,
+  kind: keyword,
+  source: keyword,
+  day: keyword,
+  seq: long,
+  prev_hash: keyword,
+  hash: keyword,
+  received_at: date,
+  peer: keyword,
+  peer_port: integer,
+  transport: keyword,
+  charset: keyword,
+  format: keyword,
+  timezone: keyword,
+  raw: { type: 'text' },
+  raw_base64: { type: 'binary' },
+  origin: object({ topic: keyword, partition: integer, offset: keyword, frame: integer }),
+  updated_at: date,
+};
+
+/** Who asked the audit API or CLI what, and when (processors/audit). */
+const AUDIT_PROPERTIES = {
+  id: keyword,
+  at: date,
+  who: keyword,
+  role: keyword,
+  action: keyword,
+  target: keyword,
+  /** JSON text: each action has parameters of its own shape. */
+  parameters: { type: 'text' },
+  outcome: keyword,
+  status: integer,
+  result_count: long,
+  client: keyword,
+  error: { type: 'text' },
+};
+
 export const INDEX_PROPERTIES = {
   events: EVENT_PROPERTIES,
   sessions: SESSION_PROPERTIES,
   findings: FINDING_PROPERTIES,
   approvals: APPROVAL_PROPERTIES,
   notices: NOTICE_PROPERTIES,
+  reconciliations: RECONCILIATION_PROPERTIES,
   registry: REGISTRY_PROPERTIES,
   deadletter: DEAD_LETTER_PROPERTIES,
+  evidence: EVIDENCE_PROPERTIES,
+  audit: AUDIT_PROPERTIES,
 } as const;
 export type IndexKind = keyof typeof INDEX_PROPERTIES;
+
+/** Kinds kept in monthly indices `<name>-YYYY.MM` behind the alias `<name>`: retention drops whole months. */
+export const MONTHLY_KINDS: ReadonlySet<IndexKind> = new Set<IndexKind>(['events', 'evidence']);
 
 export interface IndexLayout {
   kind: IndexKind;
@@ -211,9 +294,18 @@ export function indexName(config: Pick<ResolvedConfig, 'namespace'>, kind: Index
   return `${config.namespace}rm-${kind}`;
 }
 
+/** The monthly index of a monthly kind that a timestamp belongs to (UTC month). */
+export function monthlyIndexFor(
+  config: Pick<ResolvedConfig, 'namespace'>,
+  kind: IndexKind,
+  timestamp: string,
+): string {
+  return `${indexName(config, kind)}-${timestamp.slice(0, 4)}.${timestamp.slice(5, 7)}`;
+}
+
 /** The monthly events index a timestamp belongs to (UTC month). */
 export function eventsIndexFor(config: Pick<ResolvedConfig, 'namespace'>, timestamp: string): string {
-  return `${indexName(config, 'events')}-${timestamp.slice(0, 4)}.${timestamp.slice(5, 7)}`;
+  return monthlyIndexFor(config, 'events', timestamp);
 }
 
 export function indexLayouts(
@@ -224,7 +316,7 @@ export function indexLayouts(
   return (Object.keys(INDEX_PROPERTIES) as IndexKind[]).map((kind) => {
     const name = indexName(config, kind);
     const mappings = { dynamic: 'strict' as const, properties: INDEX_PROPERTIES[kind] };
-    if (kind === 'events') {
+    if (MONTHLY_KINDS.has(kind)) {
       return {
         kind,
         name,
@@ -233,7 +325,7 @@ export function indexLayouts(
           priority: 100,
           template: { settings, mappings, aliases: { [name]: {} } },
         },
-        indices: [eventsIndexFor(config, now.toISOString())],
+        indices: [monthlyIndexFor(config, kind, now.toISOString())],
       };
     }
     return {

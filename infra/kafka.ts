@@ -63,6 +63,13 @@ export interface ConsumeOptions {
    * that needs its state first waits for its own reload.
    */
   onAssignment?: (assignment: Record<string, number[]>) => void;
+  /**
+   * Batching by size and time at the broker: a fetch returns once `minBytes` are there or `maxWaitMs` passed;
+   * `maxBytesPerPartition` bounds one batch. A sink that writes in bulk asks for fuller batches.
+   */
+  fetch?: { minBytes?: number; maxWaitMs?: number; maxBytesPerPartition?: number; maxBytes?: number };
+  /** Batches of different partitions handled at once (each partition's stay in order); default 1. */
+  partitionsConcurrently?: number;
 }
 
 export interface Consumption {
@@ -244,7 +251,14 @@ export function createMessageBus(
     },
 
     async consume(options) {
-      const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+      const consumer = kafka.consumer({
+        groupId: options.groupId,
+        allowAutoTopicCreation: false,
+        minBytes: options.fetch?.minBytes,
+        maxWaitTimeInMs: options.fetch?.maxWaitMs,
+        maxBytesPerPartition: options.fetch?.maxBytesPerPartition,
+        maxBytes: options.fetch?.maxBytes,
+      });
       consumers.add(consumer);
       const initialMs = options.retry?.initialMs ?? 200;
       const maxMs = options.retry?.maxMs ?? 10_000;
@@ -259,6 +273,7 @@ export function createMessageBus(
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
         eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
           if (batch.messages.length === 0) return;
           const view: RecordBatch = {

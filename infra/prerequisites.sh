@@ -2,13 +2,15 @@
 # Installs the system tools rmwatch's stack, tests and benchmarks use, when missing: a JDK and Maven fetch
 # and run Kafka and Elasticsearch; unzip unpacks Elasticsearch; kcat, curl, logger (bsdutils) and rsyslog
 # (with its TLS and Kafka modules) are the real clients the tests and benchmarks talk through; openssl
-# makes the tests' certificates.
+# makes the tests' certificates; chromium prints the monthly report to PDF (with fonts-noto-cjk for the
+# Japanese), and poppler-utils' pdftotext reads the PDF back in the tests.
 set -euo pipefail
 
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
-for package in kcat curl unzip util-linux bsdutils openssl rsyslog rsyslog-gnutls rsyslog-kafka; do
+for package in kcat curl unzip util-linux bsdutils openssl rsyslog rsyslog-gnutls rsyslog-kafka \
+  chromium fonts-noto-cjk poppler-utils; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -86,5 +86,10 @@ export const CanonicalEvent = z.object({
       file: z.object({ path: NonEmptyText, line: z.number().int().positive() }).optional(),
     })
     .optional(),
+  /**
+   * The raw record the event was read from, in the evidence store (`rm-evidence`, processors/evidence): set
+   * by the streaming normaliser, absent for offline `rmwatch parse` / `analyze`.
+   */
+  raw: z.object({ id: RecordId }).optional(),
 });
 export type CanonicalEvent = z.infer<typeof CanonicalEvent>;

@@ -20,6 +20,20 @@ export function eventId(source: string, raw: string | Uint8Array): string {
   return digest(['event', source, raw]);
 }
 
+/**
+ * The id of one raw record (rm.raw.*) in the evidence store: its Kafka coordinates, with the 1-based index of
+ * the frame inside a syslog frame batch (1 for a record that is not a batch). The coordinates never change,
+ * so the normaliser (which links events to it) and the evidence stage (which stores it) agree without talking.
+ */
+export function evidenceId(topic: string, partition: number, offset: string, frame: number): string {
+  return `r-${digest(['raw', topic, String(partition), offset, String(frame)])}`;
+}
+
+/** The id of a hash chain's head document (processors/evidence), stored beside the chain's records. */
+export function chainHeadId(chain: string): string {
+  return `h-${digest(['chain-head', chain])}`;
+}
+
 /** A session is named after the first event that opened it. */
 export function sessionId(anchorEventId: string): string {
   return `s-${digest(['session', anchorEventId])}`;
@@ -75,5 +89,7 @@ export function registryEntityId(record: RegistryRecord): string {
       return `network:${record.role}:${record.cidr}`;
     case 'limits':
       return 'limits';
+    case 'system':
+      return `system:${record.id}`;
   }
 }

@@ -48,6 +48,17 @@ export const LimitsRecord = z.object({
   idle_minutes: z.number().int().positive(),
 });
 
+/**
+ * A city information system (住民記録, 財務会計, …): the servers it runs on, by host name or address. The
+ * monthly usage report (様式第3号/第4号) names a session's system from the targets it reached.
+ */
+export const SystemRecord = z.object({
+  kind: z.literal('system'),
+  id: RecordId,
+  name: NonEmptyText,
+  hosts: z.array(NonEmptyText).default([]),
+});
+
 export const RegistryRecord = z.discriminatedUnion('kind', [
   VendorRecord,
   OperatorRecord,
@@ -56,6 +67,7 @@ export const RegistryRecord = z.discriminatedUnion('kind', [
   GatewayRecord,
   NetworkRecord,
   LimitsRecord,
+  SystemRecord,
 ]);
 export type RegistryRecord = z.infer<typeof RegistryRecord>;
 export type RegistryKind = RegistryRecord['kind'];

@@ -27,7 +27,6 @@
 // same tables. Writes go one at a time per instance; each first reads the table up to the topic's end, and
 // is answered only after Kafka acknowledged it and the table holds it. Kafka has no compare-and-set, so two
 // instances changing the same approval in the same few milliseconds can both succeed; the later record wins.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -48,6 +47,7 @@ import { parseRegistryYaml } from './registry-yaml.ts';
 import { indexRegistry } from './resolve.ts';
 import type { LedgerRole, LedgerSettings } from './settings.ts';
 import { TableSyncError } from '../../infra/table.ts';
+import { bearerMatcher } from '../../infra/bearer.ts';
 import { followLedgerTables } from './table.ts';
 import { parseLedgerTime } from './times.ts';
 
@@ -91,8 +91,6 @@ const RevokeBody = z.object({ by: NonEmptyText.optional(), reason: NonEmptyText 
 const CSV_TYPES = /^(text\/csv|application\/octet-stream|application\/vnd\.ms-excel)\b/i;
 const DOCUMENT_TYPES = /^(application\/json|application\/(x-)?yaml|text\/(x-)?yaml|text\/plain)\b/i;
 
-const digest = (token: string) => createHash('sha256').update(token).digest();
-
 const byWindow = (a: Approval, b: Approval) =>
   a.window.start.localeCompare(b.window.start) || a.id.localeCompare(b.id);
 
@@ -103,13 +101,10 @@ export async function startLedgerApi(config: Config, bus: MessageBus, log: Logge
   const tables = await followLedgerTables(config, bus, log);
   const { approvals, registry } = tables;
 
-  // Hashing first gives every comparison the same length: neither a token nor its length leaks by timing.
-  const tokens = settings.tokens.map((t) => ({ name: t.name, role: t.role, digest: digest(t.token) }));
+  const callerOf = bearerMatcher(settings.tokens);
   const callers = new WeakMap<FastifyRequest, Caller>();
   const authorize = (request: FastifyRequest, need: LedgerRole): Caller => {
-    const presented = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
-    const hash = presented === undefined ? undefined : digest(presented);
-    const caller = hash && tokens.find((t) => timingSafeEqual(t.digest, hash));
+    const caller = callerOf(request.headers.authorization);
     if (!caller) throw new HttpError(401, { error: 'a valid bearer token is required' });
     callers.set(request, caller);
     if (need === 'admin' && caller.role !== 'admin')

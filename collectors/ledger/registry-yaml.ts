@@ -2,11 +2,11 @@
 //   input:  `vendors` ({id, name, frozen, frozen_reason?, frozen_since?, sources}), `operators` ({id, name,
 //           vendor, accounts}), `jump_hosts` and `gateways` ({name, ip}), `internal_networks` and `vpn_pools`
 //           (CIDRs), `generic_accounts` (names), `limits` ({max_concurrent_sessions, max_session_minutes,
-//           idle_minutes}); every key optional, no others
+//           idle_minutes}), `systems` ({id, name, hosts: host names or IPs}); every key optional, no others
 //   output: one record per entity (model/registry.ts): vendors, operators, an account record for each
 //           operator's account (with its operator and vendor) and for each generic account (`generic: true`),
-//           jump hosts, gateways, networks (`internal` / `vpn_pool`), the limits. Each bad entry is left out
-//           and reported with its path (`operators[1].vendor`); the others are still read.
+//           jump hosts, gateways, networks (`internal` / `vpn_pool`), the limits, the systems. Each bad entry
+//           is left out and reported with its path (`operators[1].vendor`); the others are still read.
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Cidr, IpAddress, NonEmptyText, RecordId } from '../../model/common.ts';
@@ -45,6 +45,9 @@ const OperatorEntry = z
   .strict();
 const HostEntry = z.object({ name: NonEmptyText, ip: IpAddress }).strict();
 const LimitsEntry = LimitsRecord.omit({ kind: true }).strict();
+const SystemEntry = z
+  .object({ id: RecordId, name: NonEmptyText, hosts: z.array(NonEmptyText).default([]) })
+  .strict();
 
 const LISTS = {
   vendors: VendorEntry,
@@ -54,6 +57,7 @@ const LISTS = {
   internal_networks: Cidr,
   vpn_pools: Cidr,
   generic_accounts: NonEmptyText,
+  systems: SystemEntry,
 } as const;
 type ListKey = keyof typeof LISTS;
 const KEYS = [...Object.keys(LISTS), 'limits'];
@@ -128,6 +132,8 @@ export function parseRegistryYaml(text: string): RegistryDocument {
     placed.push({ path, record: { kind: 'network', role: 'internal', cidr: value } });
   for (const { path, value } of entries('vpn_pools'))
     placed.push({ path, record: { kind: 'network', role: 'vpn_pool', cidr: value } });
+  for (const { path, value } of entries('systems'))
+    placed.push({ path, record: { kind: 'system', ...value } });
   if (doc.limits !== undefined && doc.limits !== null) {
     const limits = LimitsEntry.safeParse(doc.limits);
     if (limits.success) placed.push({ path: 'limits', record: { kind: 'limits', ...limits.data } });

@@ -1,7 +1,8 @@
 // Normaliser stage.
 //   input:  rm.raw.syslog, rm.raw.windows, rm.raw.rdgateway (raw bytes + receive metadata headers; syslog
 //           records may be batches of frames, model/frames.ts)
-//   output: rm.events — key: normalized account (host when none); value: canonical event (JSON)
+//   output: rm.events — key: normalized account (host when none); value: canonical event (JSON) with
+//           `raw.id`, the id of its raw record in the evidence store (model/ids.ts evidenceId)
 //           rm.deadletter — key: source; value: dead-letter record with the raw bytes and the reason
 //   group:  <namespace>rmwatch.normalize
 // A batch's offsets are committed only after its events and dead letters are in Kafka; a redelivered batch
@@ -12,7 +13,7 @@ import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { deadLetterRecord } from '../dead-letter.ts';
-import { eventKey } from '../../model/ids.ts';
+import { eventKey, evidenceId } from '../../model/ids.ts';
 import { FRAMES_HEADER, unpackFrames } from '../../model/frames.ts';
 import { Normalizer } from './normalize.ts';
 
@@ -63,8 +64,10 @@ export async function startNormalizeStage(
           try {
             const result = normalizer.normalize({ bytes, meta });
             if (result.ok) {
+              // The link to the raw record in the evidence store; event.id stays as it is (it dedups).
+              const raw = { id: evidenceId(record.topic, record.partition, record.offset, i + 1) };
               for (const event of result.events)
-                events.push({ key: eventKey(event), value: JSON.stringify(event) });
+                events.push({ key: eventKey(event), value: JSON.stringify({ ...event, raw }) });
               return;
             }
             error = result.error;

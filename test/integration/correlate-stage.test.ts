@@ -3,18 +3,12 @@
 // and writes nothing twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, topicName } from '../../infra/topics.ts';
-import {
-  Finding,
-  Notice,
-  Session,
-  registryEntityId,
-  toHeaders,
-  type ReceiveMetadata,
-} from '../../model/index.ts';
+import { Finding, Notice, Session, registryEntityId } from '../../model/index.ts';
 import { startCorrelateStage, type CorrelateStage } from '../../processors/correlate/stage.ts';
 import { startNormalizeStage, type NormalizeStage } from '../../processors/normalize/stage.ts';
 import { approval, cityRegistry, visit } from '../support/city.ts';
 import { createHarness, kcat, readTopic, setupNamespace, type Harness } from '../support/harness.ts';
+import { sendRawLines } from '../support/pipeline.ts';
 import { plus, Scenario, type RawLine } from '../support/scenario.ts';
 
 let h: Harness;
@@ -30,37 +24,8 @@ afterAll(async () => {
 
 const topic = (t: (typeof TOPICS)[keyof typeof TOPICS]) => topicName(h.config, t);
 const DAY = '2026-11-24';
-const meta = (line: RawLine): ReceiveMetadata => ({
-  received_at: '2026-11-24T15:00:00.000Z',
-  peer: line.device,
-  transport: line.format === 'syslog' ? 'udp' : 'http',
-  charset: 'utf-8',
-  format: line.format,
-  timezone: 'Asia/Tokyo',
-});
-
-/**
- * Syslog lines go in through kcat, as a router's relay would write them (one kcat per run of lines from one
- * device, keeping their order); Windows events through the adapter.
- */
-async function send(lines: readonly RawLine[]): Promise<void> {
-  for (let i = 0; i < lines.length;) {
-    const line = lines[i] as RawLine;
-    let j = i + 1;
-    while (j < lines.length && lines[j]?.format === line.format && lines[j]?.device === line.device) j++;
-    const run = lines.slice(i, j);
-    if (line.format === 'syslog') {
-      const headers = Object.entries(toHeaders(meta(line))).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
-      const text = run.map((l) => `${l.text}\n`).join('');
-      await kcat(['-P', '-t', topic(TOPICS.rawSyslog), '-k', line.device, ...headers], h.config, text);
-    } else
-      await h.bus.produce(
-        topic(TOPICS.rawWindows),
-        run.map((l) => ({ key: l.device, value: l.text, headers: toHeaders(meta(l)) })),
-      );
-    i = j;
-  }
-}
+/** Syslog lines through kcat, Windows events through the adapter (test/support/pipeline.ts). */
+const send = (lines: readonly RawLine[]) => sendRawLines(h, lines, '2026-11-24T15:00:00.000Z');
 
 async function startStages(): Promise<{ normalize: NormalizeStage; correlate: CorrelateStage }> {
   const normalize = await startNormalizeStage(h.config, h.bus, h.log);

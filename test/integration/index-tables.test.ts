@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexName } from '../../infra/index-templates.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { registryEntityId } from '../../model/index.ts';
-import { startTableIndexer, type TableIndexer } from '../../processors/index/tables.ts';
+import { startIndexSink, type IndexSink } from '../../processors/index/sink.ts';
 import { approval, cityRegistry } from '../support/city.ts';
 import { createHarness, esCurl, kcat, readTopic, setupNamespace, type Harness } from '../support/harness.ts';
 
 let h: Harness;
-let indexer: TableIndexer | undefined;
+let indexer: IndexSink | undefined;
 beforeAll(async () => {
   h = createHarness('tables');
   await setupNamespace(h);
@@ -27,7 +27,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise
   }
 }
 
-describe('approvals and registry indexer', () => {
+describe('the index sink on the approvals and registry tables', () => {
   it('indexes the latest version of each, deletes on tombstones, dead-letters what is not valid', async () => {
     const topic = (t: (typeof TOPICS)[keyof typeof TOPICS]) => topicName(h.config, t);
     const requested = approval({
@@ -50,7 +50,7 @@ describe('approvals and registry indexer', () => {
     // The registry loses a vendor: a tombstone, written by kcat (-Z: empty value is null).
     await kcat(['-P', '-Z', '-t', topic(TOPICS.registry), '-K', '\t'], h.config, 'vendor:vendor-b\t\n');
 
-    indexer = await startTableIndexer(h.config, h.bus, h.store, h.log);
+    indexer = await startIndexSink(h.config, h.bus, h.store, h.log, { routes: ['approvals', 'registry'] });
     const approvals = indexName(h.config, 'approvals');
     const registry = indexName(h.config, 'registry');
     await until(async () => (await h.store.getDocument(approvals, 'R-1'))?.status === 'approved');
@@ -64,7 +64,7 @@ describe('approvals and registry indexer', () => {
     expect(found.hits.hits.map((x) => x._source.entity_id)).toEqual(['vendor:vendor-a']);
     const letters = await readTopic(h, topic(TOPICS.deadLetter), 1);
     expect(JSON.parse(letters[0]?.value?.toString() ?? '{}')).toMatchObject({
-      stage: 'index-tables',
+      stage: 'index',
       source: 'R-bad',
     });
   });

@@ -2,8 +2,7 @@
 import { parseRegistryYaml } from '../../collectors/ledger/registry-yaml.ts';
 import type { Approval } from '../../model/approval.ts';
 import type { RegistryRecord } from '../../model/registry.ts';
-import type { Scenario } from './scenario.ts';
-import { jstMs, plus } from './scenario.ts';
+import { jstMs, plus, Scenario, type RawLine } from './scenario.ts';
 
 export const REGISTRY_YAML = `
 vendors:
@@ -98,4 +97,32 @@ export function visit(s: Scenario, v: Visit): Scenario {
     .logoff(t(len - 2), 'JUMP01.city.local', { user, logonId })
     .gateway(303, t(len - 1), { user, client: assigned, resource: 'JUMP01.city.local' })
     .asaDisconnect(t(len), { user, from });
+}
+
+/**
+ * A day of the city (2026-10-05): Yamada inside his approval R-0101; Suzuki inside R-0102's hours but on a
+ * server it does not name (DB01; R-0102 names APP01); Sato at 08:10 with no approval of her own.
+ */
+export function cityDay(): { lines: RawLine[]; approvals: Approval[] } {
+  const approvals = [
+    approval({ id: 'R-0101', start: '2026-10-05 09:00', end: '2026-10-05 12:00' }),
+    approval({
+      id: 'R-0102',
+      start: '2026-10-05 13:00',
+      end: '2026-10-05 17:00',
+      vendor: 'vendor-b',
+      operator: { id: 'op-suzuki', name: '鈴木一郎', account: 'vnd_suzuki' },
+    }),
+  ];
+  let s = visit(new Scenario(), { at: '2026-10-05 09:10', minutes: 50 });
+  s = visit(s, {
+    at: '2026-10-05 13:20',
+    user: 'vnd_suzuki',
+    from: '198.51.100.3',
+    assigned: '10.99.0.13',
+    logonId: '0x4b2',
+    server: { name: 'DB01.city.local', ip: '10.20.1.31' },
+  });
+  s = visit(s, { at: '2026-10-05 08:10', user: 'vnd_sato', assigned: '10.99.0.14', logonId: '0x5c3' });
+  return { lines: s.lines, approvals };
 }

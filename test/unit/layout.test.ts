@@ -66,19 +66,25 @@ describe('Elasticsearch mappings', () => {
     expect(INDEX_PROPERTIES.sessions.start.type).toBe('date');
   });
 
-  it('events go to monthly indices behind one alias; everything else to one index each', () => {
+  it('events and raw evidence go to monthly indices behind one alias each; everything else to one index each', () => {
     const layouts = indexLayouts({ ...config, namespace: 'x.' }, new Date('2026-11-23T00:00:00Z'));
-    const events = layouts.find((l) => l.kind === 'events');
-    expect(events?.template.index_patterns).toEqual(['x.rm-events-*']);
-    expect(events?.template.template.aliases).toEqual({ 'x.rm-events': {} });
-    expect(events?.indices).toEqual(['x.rm-events-2026.11']);
-    expect(layouts.filter((l) => l.kind !== 'events').map((l) => l.indices[0])).toEqual([
+    for (const kind of ['events', 'evidence'] as const) {
+      const monthly = layouts.find((l) => l.kind === kind);
+      expect(monthly?.template.index_patterns).toEqual([`x.rm-${kind}-*`]);
+      expect(monthly?.template.template.aliases).toEqual({ [`x.rm-${kind}`]: {} });
+      expect(monthly?.indices).toEqual([`x.rm-${kind}-2026.11`]);
+    }
+    expect(
+      layouts.filter((l) => l.kind !== 'events' && l.kind !== 'evidence').map((l) => l.indices[0]),
+    ).toEqual([
       'x.rm-sessions',
       'x.rm-findings',
       'x.rm-approvals',
       'x.rm-notices',
+      'x.rm-reconciliations',
       'x.rm-registry',
       'x.rm-deadletter',
+      'x.rm-audit',
     ]);
     expect(eventsIndexFor(config, '2026-01-31T23:59:59Z')).toBe('rm-events-2026.01');
   });

@@ -66,7 +66,7 @@ describe('Registry YAML', () => {
       {
         path: 'jumphosts',
         reason:
-          'unknown key (keys: vendors, operators, jump_hosts, gateways, internal_networks, vpn_pools, generic_accounts, limits)',
+          'unknown key (keys: vendors, operators, jump_hosts, gateways, internal_networks, vpn_pools, generic_accounts, systems, limits)',
       },
     ]);
     expect(records).toHaveLength(1);
