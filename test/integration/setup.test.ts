@@ -56,9 +56,18 @@ describe('rmwatch setup', () => {
       index_templates: { name: string; index_template: { template: { mappings: { dynamic: string } } } }[];
     };
     expect(templates.index_templates.map((t) => t.name).sort()).toEqual(
-      ['approvals', 'deadletter', 'events', 'findings', 'notices', 'registry', 'sessions'].map(
-        (k) => `${h.namespace}rm-${k}`,
-      ),
+      [
+        'approvals',
+        'audit',
+        'deadletter',
+        'events',
+        'evidence',
+        'findings',
+        'notices',
+        'reconciliations',
+        'registry',
+        'sessions',
+      ].map((k) => `${h.namespace}rm-${k}`),
     );
     expect(
       templates.index_templates.every((t) => t.index_template.template.mappings.dynamic === 'strict'),
