@@ -26,7 +26,7 @@ import {
   SAMPLE_MONTH,
   SAMPLE_SESSIONS,
   sampleRegistry,
-} from '../../processors/audit/report/sample-month.ts';
+} from '../support/sample-month.ts';
 import { createHarness, rmwatch, setupNamespace, type Harness } from '../support/harness.ts';
 import { startAuditApi, type AuditApi } from '../../processors/audit/api.ts';
 import { AuditSettings } from '../../processors/audit/settings.ts';

@@ -1,5 +1,5 @@
 // The monthly usage report (様式第3号 ledger, 様式第4号 summary) of a month worked out by hand
-// (processors/audit/report/sample-month.ts), and its CSV and HTML renderings.
+// (test/support/sample-month.ts), and its CSV and HTML renderings.
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../collectors/ledger/csv.ts';
 import { parseRegistryYaml } from '../../collectors/ledger/registry-yaml.ts';
@@ -22,7 +22,7 @@ import {
   SAMPLE_MONTH,
   SAMPLE_SESSIONS,
   sampleRegistry,
-} from '../../processors/audit/report/sample-month.ts';
+} from '../support/sample-month.ts';
 
 const input = (overrides: Partial<MonthlyReportInput> = {}): MonthlyReportInput => ({
   month: SAMPLE_MONTH,

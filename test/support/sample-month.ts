@@ -2,12 +2,12 @@
 // sessions inside, partly outside and without an approval, across the month's start and end, merged, open;
 // findings of several rules with every disposition, one withdrawn. The expected figures below are worked out
 // by hand from the times (JST = UTC+9), not by running the code.
-import { parseRegistryYaml } from '../../../collectors/ledger/registry-yaml.ts';
-import { Approval } from '../../../model/approval.ts';
-import { Finding, type RuleId } from '../../../model/finding.ts';
-import type { RegistryRecord } from '../../../model/registry.ts';
-import { Session } from '../../../model/session.ts';
-import type { LedgerRow, MonthlySummary } from './build.ts';
+import { parseRegistryYaml } from '../../collectors/ledger/registry-yaml.ts';
+import { Approval } from '../../model/approval.ts';
+import { Finding, type RuleId } from '../../model/finding.ts';
+import type { RegistryRecord } from '../../model/registry.ts';
+import { Session } from '../../model/session.ts';
+import type { LedgerRow, MonthlySummary } from '../../processors/audit/report/build.ts';
 
 export const SAMPLE_MONTH = '2026-11';
 /** 2026-11-28 18:45:30 JST: session s6 is still open then. */
