@@ -147,6 +147,20 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
     },
   });
 
+  const query: SearchStore['query'] = async (index, body) => {
+    const result = await client.search<Record<string, unknown>>({ index, ...body });
+    const total = typeof result.hits.total === 'number' ? result.hits.total : (result.hits.total?.value ?? 0);
+    return {
+      total,
+      hits: result.hits.hits.map((h) => {
+        const hit: SearchHit = { index: h._index, id: h._id ?? '', source: h._source ?? {} };
+        if (h.sort) hit.sort = h.sort;
+        return hit;
+      }),
+      aggregations: result.aggregations as Record<string, unknown> | undefined,
+    };
+  };
+
   return {
     async bulkIndex(docs, options = {}) {
       const attempts = options.attempts ?? 5;
@@ -284,26 +298,11 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
     },
 
     async search(index, body) {
-      const result = await client.search<Record<string, unknown>>({ index, ...body });
-      const total =
-        typeof result.hits.total === 'number' ? result.hits.total : (result.hits.total?.value ?? 0);
-      return { total, hits: result.hits.hits.map((h) => h._source ?? {}) };
+      const found = await query(index, body);
+      return { total: found.total, hits: found.hits.map((h) => h.source) };
     },
 
-    async query(index, body) {
-      const result = await client.search<Record<string, unknown>>({ index, ...body });
-      const total =
-        typeof result.hits.total === 'number' ? result.hits.total : (result.hits.total?.value ?? 0);
-      return {
-        total,
-        hits: result.hits.hits.map((h) => {
-          const hit: SearchHit = { index: h._index, id: h._id ?? '', source: h._source ?? {} };
-          if (h.sort) hit.sort = h.sort;
-          return hit;
-        }),
-        aggregations: result.aggregations as Record<string, unknown> | undefined,
-      };
-    },
+    query,
 
     async getMany(docs) {
       const found = new Map<string, Record<string, unknown>>();
@@ -393,6 +392,32 @@ interface BulkItemResult {
 interface BulkAnswer {
   errors: boolean;
   items?: Partial<Record<'index' | 'delete' | 'update' | 'create', BulkItemResult>>[];
+}
+
+/**
+ * Every hit of a sorted search, a page of `pageSize` at a time (`search_after`). `sort` must end in a
+ * field unique per document, so that no page repeats or skips a hit; `body` holds the query and anything
+ * else the search takes (`_source`, `ignore_unavailable`, …).
+ */
+export async function* searchAfter(
+  store: Pick<SearchStore, 'query'>,
+  index: string,
+  body: { sort: object[] } & Record<string, unknown>,
+  pageSize: number,
+): AsyncGenerator<SearchHit> {
+  let after: unknown[] | undefined;
+  for (;;) {
+    const page = await store.query(index, {
+      ...body,
+      size: pageSize,
+      track_total_hits: false,
+      ...(after ? { search_after: after } : {}),
+    });
+    yield* page.hits;
+    const last = page.hits.at(-1);
+    if (page.hits.length < pageSize || !last?.sort) return;
+    after = last.sort;
+  }
 }
 
 function isTransient(err: unknown): boolean {

@@ -18,6 +18,16 @@ const bool = { type: 'boolean' } as const;
 const text = { type: 'text', fields: { raw: { type: 'keyword', ignore_above: 1024 } } } as const;
 const object = <P extends Record<string, unknown>>(properties: P) => ({ properties });
 
+/** The findings a session or reconciliation carries (model/session.ts FindingMark). */
+const FINDING_MARK = object({
+  id: keyword,
+  fingerprint: keyword,
+  rule: keyword,
+  severity: keyword,
+  subject: keyword,
+  session_id: keyword,
+});
+
 const EVENT_PROPERTIES = {
   '@timestamp': date,
   event: object({ id: keyword, action: keyword, outcome: keyword, dataset: keyword }),
@@ -84,14 +94,7 @@ const SESSION_PROPERTIES = {
     late: bool,
   }),
   truncated: integer,
-  findings: object({
-    id: keyword,
-    fingerprint: keyword,
-    rule: keyword,
-    severity: keyword,
-    subject: keyword,
-    session_id: keyword,
-  }),
+  findings: FINDING_MARK,
   notices: keyword,
   shard: integer,
   updated_at: date,
@@ -207,14 +210,7 @@ const RECONCILIATION_PROPERTIES = {
     account: keyword,
   }),
   discrepancies: object({ kind: keyword, session_id: keyword, message: text, message_en: text }),
-  findings: object({
-    id: keyword,
-    fingerprint: keyword,
-    rule: keyword,
-    severity: keyword,
-    subject: keyword,
-    session_id: keyword,
-  }),
+  findings: FINDING_MARK,
   checked_at: date,
 };
 

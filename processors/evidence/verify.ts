@@ -6,7 +6,7 @@
 // Records are read in pages (search_after, sorted by chain, seq), and the heads in a second sorted stream
 // merged alongside, so memory holds a page and the verdicts, never a month of records.
 import type { ResolvedConfig } from '../../infra/config.ts';
-import type { SearchHit, SearchStore } from '../../infra/elasticsearch.ts';
+import { searchAfter, type SearchHit, type SearchStore } from '../../infra/elasticsearch.ts';
 import { indexName } from '../../infra/index-templates.ts';
 import { BREAK_TEXT, ChainHead, ChainVerifier, type ChainVerdict } from './chain.ts';
 
@@ -50,32 +50,6 @@ function chainFilter(options: VerifyOptions): object[] {
   return filter;
 }
 
-/** Every hit of a sorted query, page by page. */
-async function* sortedHits(
-  store: SearchStore,
-  index: string,
-  query: object,
-  sort: object[],
-  pageSize: number,
-): AsyncGenerator<SearchHit> {
-  let after: unknown[] | undefined;
-  for (;;) {
-    const page = await store.query(index, {
-      query,
-      sort,
-      size: pageSize,
-      track_total_hits: false,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      ...(after ? { search_after: after } : {}),
-    });
-    yield* page.hits;
-    const last = page.hits[page.hits.length - 1];
-    if (page.hits.length < pageSize || !last?.sort) return;
-    after = last.sort;
-  }
-}
-
 /** Keyword sort order in Elasticsearch: by UTF-8 bytes (JavaScript compares UTF-16 units). */
 function compareKeywords(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -98,18 +72,25 @@ export async function verifyEvidence(
     throw new Error(`no evidence index ${alias}-*: run \`rmwatch setup\` and the evidence stage first`);
   await store.refresh(alias);
 
-  const records = sortedHits(
+  const everyIndex = { ignore_unavailable: true, allow_no_indices: true };
+  const records = searchAfter(
     store,
     alias,
-    { bool: { filter: [{ term: { entry: 'record' } }, ...filter] } },
-    [{ chain: 'asc' }, { seq: 'asc' }, { id: 'asc' }],
+    {
+      query: { bool: { filter: [{ term: { entry: 'record' } }, ...filter] } },
+      sort: [{ chain: 'asc' }, { seq: 'asc' }, { id: 'asc' }],
+      ...everyIndex,
+    },
     pageSize,
   );
-  const heads = sortedHits(
+  const heads = searchAfter(
     store,
     alias,
-    { bool: { filter: [{ term: { entry: 'head' } }, ...filter] } },
-    [{ chain: 'asc' }, { updated_at: 'desc' }],
+    {
+      query: { bool: { filter: [{ term: { entry: 'head' } }, ...filter] } },
+      sort: [{ chain: 'asc' }, { updated_at: 'desc' }],
+      ...everyIndex,
+    },
     pageSize,
   );
   const chainOfHit = (hit: SearchHit): string => {

@@ -3,7 +3,6 @@
 // the whole list; a timeline shows every layer's events in time order with their raw lines; CSV exports
 // stream every page with a BOM and intact Japanese; roles decide who may disposition and freeze; and every
 // call is in the audit log.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,15 @@ import { startAuditApi, type AuditApi } from '../../processors/audit/api.ts';
 import { UTF8_BOM } from '../../processors/audit/csv.ts';
 import { AuditSettings } from '../../processors/audit/settings.ts';
 import { AUDIT_SCENARIO as A, seedAuditScenario, seedManySessions } from '../support/audit.ts';
-import { createHarness, kcat, rmwatch, setupNamespace, type Harness } from '../support/harness.ts';
+import {
+  createHarness,
+  curlApi,
+  kcat,
+  rmwatch,
+  setupNamespace,
+  type ApiAnswer,
+  type Harness,
+} from '../support/harness.ts';
 
 const AUDITOR = 'auditor-token-0123456789abcdef';
 const SECURITY = 'security-token-0123456789abcdef';
@@ -43,54 +50,15 @@ afterAll(async () => {
   await h.cleanup();
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  raw: Buffer;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are inspected field by field
-  body: any;
-}
-
-/** curl, as any client of the API calls it: headers and body of the answer. */
-function call(
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown } = {},
-): Promise<Answer> {
-  const args = ['-sS', '-D', '-', '-o', '-', '-X', method, `${api.url}${path}`];
-  if (options.token) args.push('-H', `authorization: Bearer ${options.token}`);
-  if (options.body !== undefined) args.push('-H', 'content-type: application/json', '--data-binary', '@-');
-  return new Promise((resolve, reject) => {
-    const child = spawn('curl', args);
-    const out: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.on('error', reject);
-    child.on('close', () => {
-      const all = Buffer.concat(out);
-      const split = all.indexOf('\r\n\r\n');
-      const head = all.subarray(0, split).toString('latin1').split('\r\n');
-      const raw = all.subarray(split + 4);
-      const headers: Record<string, string> = {};
-      for (const line of head.slice(1)) {
-        const i = line.indexOf(':');
-        headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
-      }
-      const text = raw.toString('utf8');
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-      resolve({ status: Number(head[0]?.split(' ')[1]), headers, raw, text, body });
-    });
-    child.stdin.end(options.body === undefined ? '' : JSON.stringify(options.body));
+/** curl, as any client of the API calls it (test/support/harness.ts); a body is sent as JSON. */
+const call = (method: string, path: string, options: { token?: string; body?: unknown } = {}) =>
+  curlApi(`${api.url}${path}`, method, {
+    token: options.token,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
-}
 const get = (path: string, token = AUDITOR) => call('GET', path, { token });
 
-const ids = (answer: Answer): string[] => (answer.body.items as { id: string }[]).map((s) => s.id);
+const ids = (answer: ApiAnswer): string[] => (answer.body.items as { id: string }[]).map((s) => s.id);
 const S = A.sessions;
 
 describe('sessions', () => {
@@ -204,7 +172,7 @@ describe('timeline', () => {
 });
 
 describe('findings and approvals', () => {
-  const findingIds = (answer: Answer) => (answer.body.items as { id: string }[]).map((f) => f.id).sort();
+  const findingIds = (answer: ApiAnswer) => (answer.body.items as { id: string }[]).map((f) => f.id).sort();
 
   it('active findings by default; filters by rule, severity, vendor, session, approval, status and time', async () => {
     const F = A.findings;

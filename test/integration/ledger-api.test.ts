@@ -1,7 +1,6 @@
 // The approvals ledger API against a real Kafka: driven with curl, checked with kcat. Every version of an
 // approval lands on rm.approvals before the API answers; a second instance sees the same tables; replacing
 // the registry deletes the entities it no longer names.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLedgerApi, type LedgerApi } from '../../collectors/ledger/api.ts';
 import { LedgerSettings } from '../../collectors/ledger/settings.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
-import { createHarness, kcat, rmwatch, setupNamespace, type Harness } from '../support/harness.ts';
+import { createHarness, curlApi, kcat, rmwatch, setupNamespace, type Harness } from '../support/harness.ts';
 import { DESIGN_REGISTRY_YAML, LEDGER_FIXTURES } from '../support/ledger.ts';
 
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -41,37 +40,16 @@ afterAll(async () => {
   await h.cleanup();
 });
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-/** curl, as any client of the API would call it; the body is sent from stdin. */
-function call(
+/** curl, as any client of the API would call it (test/support/harness.ts). */
+const call = (
   method: string,
   path: string,
   options: { token?: string; type?: string; body?: string | Buffer; base?: string } = {},
-): Promise<Answer> {
-  const args = ['-sS', '-o', '-', '-w', '\n%{http_code}', '-X', method, `${options.base ?? api.url}${path}`];
-  if (options.token) args.push('-H', `authorization: Bearer ${options.token}`);
-  if (options.body !== undefined)
-    args.push('-H', `content-type: ${options.type ?? 'application/json'}`, '--data-binary', '@-');
-  return new Promise((resolve, reject) => {
-    const child = spawn('curl', args);
-    const out: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.on('error', reject);
-    child.on('close', () => {
-      const text = Buffer.concat(out).toString('utf8');
-      const i = text.lastIndexOf('\n');
-      const body = text.slice(0, i);
-      resolve({
-        status: Number(text.slice(i + 1)),
-        body: body === '' ? undefined : (JSON.parse(body) as unknown),
-      });
-    });
-    child.stdin.end(options.body ?? '');
-  });
-}
+) =>
+  curlApi(`${options.base ?? api.url}${path}`, method, options).then(({ status, body }) => ({
+    status,
+    body: body as unknown,
+  }));
 const admin = (method: string, path: string, body?: unknown) =>
   call(method, path, { token: ADMIN, body: body === undefined ? undefined : JSON.stringify(body) });
 

@@ -55,6 +55,8 @@ export interface Output {
   code: number;
   stdout: string;
   stderr: string;
+  /** stdout as bytes, for output that need not be UTF-8. */
+  stdoutBytes: Buffer;
 }
 
 function run(
@@ -72,10 +74,12 @@ function run(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      const stdoutBytes = Buffer.concat(out);
       resolve({
         code: code ?? -1,
-        stdout: Buffer.concat(out).toString('utf8'),
+        stdout: stdoutBytes.toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
       });
     });
     child.stdin.end(options.input ?? '');
@@ -111,6 +115,54 @@ export async function esCurl(
   const result = await run('curl', args, { input: body === undefined ? undefined : JSON.stringify(body) });
   if (result.code !== 0) throw new Error(`curl ${method} ${path} failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as unknown;
+}
+
+export interface ApiAnswer {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  raw: Buffer;
+  text: string;
+  /** The answer parsed as JSON; undefined when it is not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are inspected field by field
+  body: any;
+}
+
+/** curl against an HTTP API, as any client calls it; the body is sent from stdin. */
+export function curlApi(
+  url: string,
+  method: string,
+  options: { token?: string; type?: string; body?: string | Buffer } = {},
+): Promise<ApiAnswer> {
+  const args = ['-sS', '-D', '-', '-o', '-', '-X', method, url];
+  if (options.token) args.push('-H', `authorization: Bearer ${options.token}`);
+  if (options.body !== undefined)
+    args.push('-H', `content-type: ${options.type ?? 'application/json'}`, '--data-binary', '@-');
+  return run('curl', args, { input: options.body ?? '' }).then(({ code, stderr, stdoutBytes }) => {
+    if (code !== 0) throw new Error(`curl ${method} ${url} failed (${code}): ${stderr}`);
+    // -D - writes each response's head before the body: skip interim ones (100 Continue on large uploads).
+    let rest = stdoutBytes;
+    let head: string[];
+    for (;;) {
+      const split = rest.indexOf('\r\n\r\n');
+      head = rest.subarray(0, split).toString('latin1').split('\r\n');
+      rest = rest.subarray(split + 4);
+      if (!/^HTTP\/\S+ 1\d\d\b/.test(head[0] ?? '')) break;
+    }
+    const headers: Record<string, string> = {};
+    for (const line of head.slice(1)) {
+      const i = line.indexOf(':');
+      headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const text = rest.toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: Number(head[0]?.split(' ')[1]), headers, raw: rest, text, body };
+  });
 }
 
 /** The rmwatch command line, as a user runs it. */

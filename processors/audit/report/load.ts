@@ -9,7 +9,7 @@
 //           `unreadable` (index, id, reason) rather than failing the whole report
 import type { ZodType } from 'zod';
 import type { ResolvedConfig } from '../../../infra/config.ts';
-import type { SearchHit, SearchStore } from '../../../infra/elasticsearch.ts';
+import { searchAfter, type SearchHit, type SearchStore } from '../../../infra/elasticsearch.ts';
 import { indexName } from '../../../infra/index-templates.ts';
 import { Approval } from '../../../model/approval.ts';
 import { Finding } from '../../../model/finding.ts';
@@ -128,7 +128,7 @@ export async function loadMonthlyReport(
   return report;
 }
 
-/** Every hit of a query, a page at a time; `sort` must end in a unique field so no page repeats a hit. */
+/** Every hit of a query, read a page at a time; `sort` must end in a unique field. */
 async function searchAll(
   store: SearchStore,
   index: string,
@@ -137,21 +137,9 @@ async function searchAll(
   excludes: string[] = [],
 ): Promise<SearchHit[]> {
   const all: SearchHit[] = [];
-  let after: unknown[] | undefined;
-  for (;;) {
-    const page = await store.query(index, {
-      query,
-      sort,
-      size: PAGE_SIZE,
-      track_total_hits: false,
-      ...(excludes.length > 0 ? { _source: { excludes } } : {}),
-      ...(after ? { search_after: after } : {}),
-    });
-    all.push(...page.hits);
-    const last = page.hits.at(-1);
-    if (page.hits.length < PAGE_SIZE || !last?.sort) return all;
-    after = last.sort;
-  }
+  const body = { query, sort, ...(excludes.length > 0 ? { _source: { excludes } } : {}) };
+  for await (const hit of searchAfter(store, index, body, PAGE_SIZE)) all.push(hit);
+  return all;
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
