@@ -2,8 +2,10 @@
 // side: the raw side sends pre-built NDJSON bodies over plain HTTP with the sink's bulk size and concurrency,
 // the sink reads the same events from Kafka, validates them and writes them. Each run writes into fresh
 // indices; runs alternate so that a slow spell of the shared two-core machine hits both sides.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { elasticsearchPid } from '../infra/stack/elasticsearch-node.ts';
 import type { ResolvedConfig } from '../infra/config.ts';
 import { createSearchStore } from '../infra/elasticsearch.ts';
@@ -14,7 +16,6 @@ import { runSetup } from '../infra/setup.ts';
 import { TOPICS, topicName } from '../infra/topics.ts';
 import type { CanonicalEvent } from '../model/event.ts';
 import { eventId } from '../model/ids.ts';
-import { startIndexSink } from '../processors/index/sink.ts';
 
 export interface SinkRun {
   side: 'raw _bulk' | 'sink';
@@ -140,7 +141,6 @@ async function sinkRun(
 ): Promise<Timed> {
   const scoped = { ...config, namespace };
   const bus = createMessageBus(scoped, log);
-  const store = createSearchStore(scoped, log);
   try {
     // The events wait in Kafka before the clock starts: the sink is measured, not the producer.
     const topic = topicName(scoped, TOPICS.events);
@@ -149,18 +149,51 @@ async function sinkRun(
         topic,
         events.slice(i, i + 10_000).map((e) => ({ key: e.user?.name ?? null, value: JSON.stringify(e) })),
       );
-    const sink = await startIndexSink(scoped, bus, store, log, { routes: ['events'] });
-    // Joining the consumer group takes the client a few seconds whatever the load: not part of the rate.
-    await sink.assigned;
+    // The sink runs in a process of its own, as deployed; joining the consumer group takes the client a few
+    // seconds whatever the load, so the clock starts when it owns its partitions.
+    const child = fork(
+      fileURLToPath(new URL('./sink-process.ts', import.meta.url)),
+      [namespace, String(events.length)],
+      {
+        // RMWATCH_BENCH_SINK_FLAGS: node flags for the sink process, e.g. `--cpu-prof` to see where its time goes.
+        execArgv: [
+          '--import',
+          'tsx',
+          ...(process.env.RMWATCH_BENCH_SINK_FLAGS?.split(' ').filter(Boolean) ?? []),
+        ],
+        env: { ...process.env, RMWATCH_LOG_LEVEL: 'warn' },
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const message = (key: 'ready' | 'done') =>
+      new Promise<SinkProcessMessage>((resolve, reject) => {
+        const onMessage = (m: SinkProcessMessage) => {
+          if (m[key]) {
+            child.off('message', onMessage);
+            resolve(m);
+          }
+        };
+        child.on('message', onMessage);
+        void exited.then((code) => reject(new Error(`the sink process ended (${code}) before ${key}`)));
+      });
+    const ready = message('ready');
+    const done = message('done');
+    await ready;
     const stop = stopwatch(elasticsearchPid(config.stack));
-    while (sink.counters.get('events_indexed') < events.length) await new Promise((r) => setTimeout(r, 20));
-    const timed = stop();
-    await sink.stop();
+    const { cpuMs = 0 } = await done;
+    const timed = { ...stop(), processMs: cpuMs };
+    await exited;
     return timed;
   } finally {
     await bus.deleteTopics([topicName(scoped, TOPICS.events)]).catch(() => undefined);
-    await Promise.all([bus.close(), store.close()]);
+    await bus.close();
   }
+}
+
+interface SinkProcessMessage {
+  ready?: boolean;
+  done?: boolean;
+  cpuMs?: number;
 }
 
 export async function benchIndexSink(

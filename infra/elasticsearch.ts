@@ -12,10 +12,11 @@ export interface IndexedDocument {
   id: string;
   document: object;
   /**
-   * The same document as one line of JSON text, when the caller has it already (a Kafka record's value):
-   * sent as it is instead of serialising `document` again.
+   * The same document as one line of JSON (UTF-8 bytes), when the caller has it already (a Kafka record's
+   * value): sent as it is instead of serialising `document` again. `document` then need only hold what placed
+   * the document (its id and time).
    */
-  source?: string;
+  source?: Uint8Array;
   /** Remove the document instead (a tombstone on a compacted topic); `document` is ignored. */
   delete?: boolean;
   /**
@@ -61,12 +62,13 @@ export interface BulkOptions {
 
 /** Elasticsearch could not be reached or kept refusing for `attempts` tries: nothing may be committed. */
 export class SearchStoreUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly pending: readonly IndexedDocument[],
-  ) {
+  /** The documents not written; not enumerable, so that a logged error does not carry every one of them. */
+  declare readonly pending: readonly IndexedDocument[];
+
+  constructor(message: string, pending: readonly IndexedDocument[]) {
     super(message);
     this.name = 'SearchStoreUnavailableError';
+    Object.defineProperty(this, 'pending', { value: pending, enumerable: false });
   }
 }
 
@@ -115,6 +117,27 @@ export interface SearchStore {
   modules(): Promise<string[]>;
   waitUntilReady(timeoutMs: number): Promise<{ status: string; version: string }>;
   close(): Promise<void>;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * A `_bulk` body as bytes: the documents that came as bytes (events) are neither parsed and serialised again
+ * nor decoded to text and encoded back, which is most of what a sink spends per document besides Kafka.
+ */
+function bulkBody(docs: readonly IndexedDocument[]): Buffer {
+  const parts: Uint8Array[] = [];
+  for (const d of docs) {
+    const target = `{"_index":${JSON.stringify(d.index)},"_id":${JSON.stringify(d.id)}}`;
+    if (d.delete) parts.push(Buffer.from(`{"delete":${target}}\n`));
+    else if (d.upsert)
+      parts.push(
+        Buffer.from(`{"update":${target}}\n${JSON.stringify({ doc: d.document, doc_as_upsert: true })}\n`),
+      );
+    else if (d.source) parts.push(Buffer.from(`{"index":${target}}\n`), d.source, NEWLINE);
+    else parts.push(Buffer.from(`{"index":${target}}\n${JSON.stringify(d.document)}\n`));
+  }
+  return Buffer.concat(parts);
 }
 
 const SCHEMA_HASH_KEY = 'rmwatch_schema_hash';
@@ -173,16 +196,6 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
         if (attempt > 1) await sleep(Math.min(30_000, initialBackoffMs * 2 ** (attempt - 2)));
         let response;
         try {
-          // The request body is written here as NDJSON text: the documents that came as text (events) are
-          // not parsed and serialised again, and each action line is one template.
-          let body = '';
-          for (const d of pending) {
-            const target = `{"_index":${JSON.stringify(d.index)},"_id":${JSON.stringify(d.id)}}`;
-            if (d.delete) body += `{"delete":${target}}\n`;
-            else if (d.upsert)
-              body += `{"update":${target}}\n${JSON.stringify({ doc: d.document, doc_as_upsert: true })}\n`;
-            else body += `{"index":${target}}\n${d.source ?? JSON.stringify(d.document)}\n`;
-          }
           response = (await client.transport.request({
             method: 'POST',
             path: '/_bulk',
@@ -191,7 +204,7 @@ export function createSearchStore(config: Pick<ResolvedConfig, 'elasticsearch'>,
               // Each item's outcome is all we read: a third of the answer's size, and of its parsing.
               filter_path: 'errors,items.*.status,items.*.error',
             },
-            bulkBody: body,
+            bulkBody: bulkBody(pending),
           })) as BulkAnswer;
         } catch (err) {
           if (!isTransient(err)) throw err;

@@ -47,21 +47,56 @@ type Config = Pick<ResolvedConfig, 'namespace'>;
 /** What of a canonical event decides where it is written (model/event.ts has the whole event). */
 const EventPlacement = z.object({ '@timestamp': UtcTimestamp, event: z.object({ id: RecordId }) });
 
+type EventPlacement = z.infer<typeof EventPlacement>;
+
+const NEWLINE = 0x0a;
+/**
+ * The normaliser writes an event's fields in the model's order, `@timestamp` and `event.id` first: read off
+ * the front of the bytes they place the event without parsing the rest. Text written otherwise is parsed.
+ */
+const PLACEMENT_AT_FRONT = /^\{"@timestamp":"([^"\\]{1,64})","event":\{"id":"([^"\\]{1,256})"[,}]/;
+const FRONT_BYTES = 512;
+
+/** Where an event goes (its time and id), or why it cannot be placed. */
+export function eventPlacement(value: Buffer): EventPlacement | string {
+  const front = PLACEMENT_AT_FRONT.exec(value.toString('utf8', 0, Math.min(value.length, FRONT_BYTES)));
+  if (front) {
+    const placed = EventPlacement.safeParse({ '@timestamp': front[1], event: { id: front[2] } });
+    if (placed.success) return placed.data;
+  }
+  const parsed = decode(value.toString('utf8'), EventPlacement);
+  return typeof parsed === 'string' ? parsed : parsed.value;
+}
+
 export function sinkRoutes(config: Config, names: readonly RouteName[] = ROUTE_NAMES): SinkRoute[] {
   const all: Record<RouteName, SinkRoute> = {
     // Events are the volume, and every one was checked against the whole model by the normaliser that
     // wrote it: here only what places the document is checked (its id and time), the strict mapping
-    // checks the rest (an unknown field or a wrong type is refused and dead-lettered, never dropped), and
-    // the text goes to Elasticsearch as it came instead of being serialised again.
-    events: route(config, 'events', TOPICS.events, EventPlacement, (e, _record, text) => {
-      const doc: IndexedDocument = {
-        index: monthlyIndexFor(config, 'events', e['@timestamp']),
-        id: e.event.id,
-        document: e,
-      };
-      if (!text.includes('\n')) doc.source = text;
-      return doc;
-    }),
+    // checks the rest (an unknown field, a wrong type or broken JSON is refused and dead-lettered, never
+    // dropped), and the bytes go to Elasticsearch as they came instead of being parsed and written again.
+    events: {
+      name: 'events',
+      topic: topicName(config, TOPICS.events),
+      refusalsToDeadLetters: true,
+      document(record) {
+        if (record.value === null) return 'an empty record (only table topics have tombstones)';
+        const placed = eventPlacement(record.value);
+        if (typeof placed === 'string') return placed;
+        let source = record.value;
+        if (source.includes(NEWLINE)) {
+          // A line break would end the document early in the bulk body: such text is written on one line.
+          const whole = decode(source.toString('utf8'), z.record(z.string(), z.unknown()));
+          if (typeof whole === 'string') return whole;
+          source = Buffer.from(JSON.stringify(whole.value));
+        }
+        return {
+          index: monthlyIndexFor(config, 'events', placed['@timestamp']),
+          id: placed.event.id,
+          document: placed,
+          source,
+        };
+      },
+    },
     sessions: table(config, 'sessions', TOPICS.sessions, Session, (s) => s),
     findings: route(config, 'findings', TOPICS.findings, Finding, (f) => {
       // The disposition belongs to the security office (audit API), not to the correlator: merging the
@@ -98,7 +133,7 @@ function route<T>(
   name: RouteName,
   topic: TopicName,
   schema: z.ZodType<T>,
-  toDocument: (value: T, record: IncomingRecord, text: string) => IndexedDocument,
+  toDocument: (value: T, record: IncomingRecord) => IndexedDocument,
 ): SinkRoute {
   return {
     name,
@@ -106,9 +141,8 @@ function route<T>(
     refusalsToDeadLetters: true,
     document(record) {
       if (record.value === null) return 'an empty record (only table topics have tombstones)';
-      const text = record.value.toString('utf8');
-      const parsed = decode(text, schema);
-      return typeof parsed === 'string' ? parsed : toDocument(parsed.value, record, text);
+      const parsed = decode(record.value.toString('utf8'), schema);
+      return typeof parsed === 'string' ? parsed : toDocument(parsed.value, record);
     },
   };
 }

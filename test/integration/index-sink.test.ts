@@ -3,7 +3,7 @@
 // letters with the reason and the partition moves on; while Elasticsearch is down nothing is committed, and
 // after it is back every event is there exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexName } from '../../infra/index-templates.ts';
+import { indexName, monthlyIndexFor } from '../../infra/index-templates.ts';
 import { stackDown, stackUp } from '../../infra/stack/stack.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import type { CanonicalEvent } from '../../model/event.ts';
@@ -148,22 +148,31 @@ describe('the index sink', () => {
       event: { ...base.event, id: 'immense-file-path' },
       file: { path: `\\\\APP01\\share\\${'長い名前'.repeat(3000)}.txt` },
     };
+    // Placed by its front (time and id, as the normaliser writes them) but broken after it: the sink sends
+    // the bytes as they are, and Elasticsearch's refusal puts it in the dead letters.
+    const brokenTail = JSON.stringify({ ...base, event: { ...base.event, id: 'broken-tail' } }).slice(0, -20);
     const after: CanonicalEvent = { ...base, event: { ...base.event, id: 'after-the-refused-one' } };
     await kcat(
       ['-P', '-t', topic(TOPICS.events), '-K', '\t'],
       h.config,
-      [`k\t${JSON.stringify(immense)}`, 'k\tnot json at all', `k\t${JSON.stringify(after)}`].join('\n') +
-        '\n',
+      [
+        `k\t${JSON.stringify(immense)}`,
+        'k\tnot json at all',
+        `k\t${brokenTail}`,
+        `k\t${JSON.stringify(after)}`,
+      ].join('\n') + '\n',
     );
     const october = `${indexName(h.config, 'events')}-2026.10`;
     await until(async () => (await h.store.getDocument(october, after.event.id)) !== undefined);
     expect(await h.store.getDocument(october, immense.event.id)).toBeUndefined();
+    expect(await h.store.getDocument(october, 'broken-tail')).toBeUndefined();
 
-    const letters = await readTopic(h, topic(TOPICS.deadLetter), (r) => r.length >= 2);
+    const letters = await readTopic(h, topic(TOPICS.deadLetter), (r) => r.length >= 3);
     const reasons = letters.map(
       (l) => JSON.parse(l.value?.toString() ?? '{}') as { stage: string; error: string; raw: string },
     );
-    expect(reasons.map((r) => r.stage)).toEqual(['index', 'index']);
+    expect(reasons.map((r) => r.stage)).toEqual(['index', 'index', 'index']);
+    expect(reasons.filter((r) => r.error.startsWith('Elasticsearch refused it'))).toHaveLength(2);
     // Elasticsearch quotes the whole refused value; the letter keeps the reason readable.
     expect(Math.max(...reasons.map((r) => r.error.length))).toBeLessThanOrEqual(600);
     expect(reasons.find((r) => r.error.startsWith('Elasticsearch refused it'))?.error).toMatch(
@@ -173,6 +182,18 @@ describe('the index sink', () => {
     // The raw bytes travel with the letter: the refused event can be repaired and replayed.
     const refused = reasons.find((r) => r.error.startsWith('Elasticsearch refused it'));
     expect(Buffer.from(refused?.raw ?? '', 'base64').toString('utf8')).toContain('長い名前');
+  });
+
+  it('indexes an event written by another producer (other field order, over several lines) whole', async () => {
+    const { events } = cityDayOutcome();
+    const base = events[0] as CanonicalEvent;
+    const { '@timestamp': at, ...rest } = { ...base, event: { ...base.event, id: 'pretty-printed' } };
+    await h.bus.produce(topic(TOPICS.events), [
+      { key: 'k', value: JSON.stringify({ ...rest, '@timestamp': at }, null, 2) },
+    ]);
+    const index = monthlyIndexFor(h.config, 'events', at);
+    await until(async () => (await h.store.getDocument(index, 'pretty-printed')) !== undefined);
+    expect(await h.store.getDocument(index, 'pretty-printed')).toEqual({ ...rest, '@timestamp': at });
   });
 
   it('waits while Elasticsearch is stopped and, once it is back, has every event exactly once', async () => {
