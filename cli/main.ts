@@ -21,6 +21,8 @@ import {
 } from '../collectors/ledger/commands.ts';
 import { ApprovalStatus } from '../model/approval.ts';
 import { registerAuditCommands } from './audit.ts';
+import { registerDashboardCommands } from './dashboards.ts';
+import { registerAlertCommands } from './alerts.ts';
 import { formatVerifyReport, verifyEvidence, VerifyOptionError } from '../processors/evidence/verify.ts';
 
 /** A mistake in how a command was called: reported without a stack, exit status 2. */
@@ -336,6 +338,8 @@ program
   });
 
 registerAuditCommands(program, () => context(program));
+registerDashboardCommands(program, () => context(program));
+registerAlertCommands(program, () => context(program));
 
 program
   .command('config')

@@ -14,6 +14,8 @@ import { startRetention } from '../processors/index/retention.ts';
 import { createSearchStore } from '../infra/elasticsearch.ts';
 import { startEvidenceStage } from '../processors/evidence/stage.ts';
 import { startAuditApi } from '../processors/audit/api.ts';
+import { startAlertStage } from '../alerts/stage.ts';
+import { startLagSampler } from '../processors/health/lag.ts';
 
 export const STAGES = [
   'syslog',
@@ -25,6 +27,8 @@ export const STAGES = [
   'ledger',
   'evidence',
   'audit-api',
+  'alerts',
+  'health',
 ] as const;
 export type StageName = (typeof STAGES)[number];
 
@@ -99,6 +103,20 @@ export async function runStage(stage: StageName, config: ResolvedConfig, log: Lo
         await api.close();
         await store.close();
       };
+      break;
+    }
+    case 'health': {
+      const store = createSearchStore(config, log);
+      const sampler = startLagSampler(config, bus, store, log);
+      stop = async () => {
+        await sampler.stop();
+        await store.close();
+      };
+      break;
+    }
+    case 'alerts': {
+      const s = await startAlertStage(config, bus, log);
+      stop = () => s.stop();
       break;
     }
   }

@@ -11,6 +11,8 @@ import { LedgerSettings } from '../collectors/ledger/settings.ts';
 import { CorrelateSettings } from '../processors/correlate/settings.ts';
 import { IndexSettings } from '../processors/index/settings.ts';
 import { AuditSettings } from '../processors/audit/settings.ts';
+import { AlertSettings } from '../alerts/settings.ts';
+import { HealthSettings } from '../processors/health/settings.ts';
 
 const HostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port');
 const TcpPort = z.number().int().min(1).max(65535);
@@ -108,6 +110,20 @@ export const Config = z
     ledger: LedgerSettings.default(() => LedgerSettings.parse({})),
     // The audit API (processors/audit/settings.ts); off unless configured, like every HTTP input.
     audit: AuditSettings.default(() => AuditSettings.parse({})),
+    // Alerts to on-call staff (alerts/settings.ts): notifiers, routes, quiet hours, escalation.
+    alerts: AlertSettings.default(() => AlertSettings.parse({})),
+    // Pipeline health: how often consumer lag is sampled (processors/health/settings.ts).
+    health: HealthSettings.default(() => HealthSettings.parse({})),
+    // Where people look at what rmwatch found: alert messages and dashboards link there.
+    links: z
+      .object({
+        /** Grafana's base URL, as people reach it (dashboards/ provisions the dashboards there). */
+        grafana: z.url().default('http://localhost:3000'),
+        /** The audit API's base URL, as people reach it. */
+        auditApi: z.url().default('http://localhost:8090'),
+      })
+      .strict()
+      .default({ grafana: 'http://localhost:3000', auditApi: 'http://localhost:8090' }),
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -148,6 +164,8 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: readonly string[]; k
   RMWATCH_ES_TRANSPORT_PORT: { path: ['stack', 'elasticsearchTransportPort'], kind: 'int' },
   RMWATCH_ES_HEAP: { path: ['stack', 'elasticsearchHeap'], kind: 'string' },
   RMWATCH_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+  RMWATCH_GRAFANA_URL: { path: ['links', 'grafana'], kind: 'string' },
+  RMWATCH_AUDIT_API_URL: { path: ['links', 'auditApi'], kind: 'string' },
 };
 
 export class ConfigError extends Error {
@@ -246,9 +264,22 @@ function resolveDefaults(config: Config, cwd: string, env: NodeJS.ProcessEnv): R
 /** The configuration as it can be shown: secrets replaced. */
 export function redactConfig(config: ResolvedConfig): unknown {
   return JSON.parse(
-    JSON.stringify(config, (key, value: unknown) =>
-      ['password', 'apiKey', 'token'].includes(key) && typeof value === 'string' ? '***' : value,
-    ),
+    JSON.stringify(config, (key, value: unknown) => {
+      if (['password', 'pass', 'apiKey', 'token'].includes(key) && typeof value === 'string') return '***';
+      // Slack, Teams and most webhook URLs carry their secret in the path: only the host is shown.
+      if (key === 'notifiers' && Array.isArray(value))
+        return value.map((n: Record<string, unknown>) =>
+          typeof n.url === 'string'
+            ? {
+                ...n,
+                url: `${new URL(n.url).origin}/***`,
+                // Extra webhook headers are usually the receiver's own authorization.
+                headers: Object.fromEntries(Object.keys(n.headers ?? {}).map((k) => [k, '***'])),
+              }
+            : n,
+        );
+      return value;
+    }),
   );
 }
 

@@ -260,6 +260,21 @@ const AUDIT_PROPERTIES = {
   error: { type: 'text' },
 };
 
+/**
+ * How far each consumer group is behind, sampled by `rmwatch run health` (processors/health/lag.ts): one
+ * document per group, topic and sample, for the pipeline-health dashboard.
+ */
+const PIPELINE_PROPERTIES = {
+  '@timestamp': date,
+  group: keyword,
+  topic: keyword,
+  partitions: integer,
+  /** Sum over the topic's partitions of the group's committed offsets, and of the partitions' ends. */
+  committed: long,
+  end: long,
+  lag: long,
+};
+
 export const INDEX_PROPERTIES = {
   events: EVENT_PROPERTIES,
   sessions: SESSION_PROPERTIES,
@@ -271,11 +286,12 @@ export const INDEX_PROPERTIES = {
   deadletter: DEAD_LETTER_PROPERTIES,
   evidence: EVIDENCE_PROPERTIES,
   audit: AUDIT_PROPERTIES,
+  pipeline: PIPELINE_PROPERTIES,
 } as const;
 export type IndexKind = keyof typeof INDEX_PROPERTIES;
 
 /** Kinds kept in monthly indices `<name>-YYYY.MM` behind the alias `<name>`: retention drops whole months. */
-export const MONTHLY_KINDS: ReadonlySet<IndexKind> = new Set<IndexKind>(['events', 'evidence']);
+export const MONTHLY_KINDS: ReadonlySet<IndexKind> = new Set<IndexKind>(['events', 'evidence', 'pipeline']);
 
 export interface IndexLayout {
   kind: IndexKind;

@@ -96,6 +96,16 @@ export interface TopicChange {
   detail?: string;
 }
 
+export interface GroupLag {
+  group: string;
+  topic: string;
+  partitions: number;
+  /** Sums over the topic's partitions: the group's next offsets (the start where it has none), the ends. */
+  committed: number;
+  end: number;
+  lag: number;
+}
+
 export interface MessageBus {
   produce(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
   /** Records bound for several topics; the order within each topic is kept. */
@@ -109,6 +119,8 @@ export interface MessageBus {
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /** Sum over partitions of the topic's end offsets: how many records it has taken so far. */
   topicEndOffsets(topic: string): Promise<number>;
+  /** How far behind each consumer group whose id starts with `groupPrefix` is, per topic it commits on. */
+  consumerLag(groupPrefix: string): Promise<GroupLag[]>;
   /** Resolves once the cluster answers metadata requests and its group coordinator is loaded. */
   waitUntilReady(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -419,6 +431,27 @@ export function createMessageBus(
       const a = await getAdmin();
       const offsets = await a.fetchTopicOffsets(topic);
       return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+    },
+
+    async consumerLag(groupPrefix) {
+      const a = await getAdmin();
+      const { groups } = await a.listGroups();
+      const lags: GroupLag[] = [];
+      for (const { groupId } of groups.filter((g) => g.groupId.startsWith(groupPrefix))) {
+        for (const { topic, partitions } of await a.fetchOffsets({ groupId })) {
+          const ends = await a.fetchTopicOffsets(topic);
+          let committed = 0;
+          let end = 0;
+          for (const p of ends) {
+            const next = Number(partitions.find((c) => c.partition === p.partition)?.offset ?? -1);
+            // No commit yet: the group will read from the start, so everything there is still ahead of it.
+            committed += next >= 0 ? next : Number(p.low);
+            end += Number(p.high);
+          }
+          lags.push({ group: groupId, topic, partitions: ends.length, committed, end, lag: end - committed });
+        }
+      }
+      return lags;
     },
 
     async waitUntilReady(timeoutMs) {

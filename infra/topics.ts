@@ -13,6 +13,8 @@ export const TOPICS = {
   notices: 'rm.notices',
   reconciliations: 'rm.reconciliations',
   deadLetter: 'rm.deadletter',
+  alerts: 'rm.alerts',
+  alertRetries: 'rm.alerts.retry',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -41,13 +43,16 @@ const DEFAULT_PARTITIONS: Record<TopicName, number> = {
   'rm.notices': 3,
   'rm.reconciliations': 1,
   'rm.deadletter': 1,
+  // Alert state and parked deliveries: few records, read whole by the alert stage.
+  'rm.alerts': 1,
+  'rm.alerts.retry': 1,
 };
 
 /**
  * Tables: the latest record per key is what counts. `rm.sessions` is also the session stage's state (it
  * rebuilds from it), so it keeps the last version of each session and drops those unchanged for 30 days.
  */
-const COMPACTED = new Set<TopicName>(['rm.approvals', 'rm.registry', 'rm.reconciliations']);
+const COMPACTED = new Set<TopicName>(['rm.approvals', 'rm.registry', 'rm.reconciliations', 'rm.alerts']);
 const COMPACTED_WITH_RETENTION = new Set<TopicName>(['rm.sessions']);
 
 /** A topic's name in the configured namespace. */

@@ -13,3 +13,4 @@ export * from './charset.ts';
 export * from './raw.ts';
 export * from './frames.ts';
 export * from './network.ts';
+export * from './alert.ts';

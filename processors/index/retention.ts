@@ -58,6 +58,7 @@ export async function applyRetention(
   const monthly: [IndexKind, number][] = [
     ['events', settings.eventsMonths],
     ['evidence', settings.evidenceMonths ?? settings.eventsMonths],
+    ['pipeline', settings.pipelineMonths],
   ];
   for (const [kind, months] of monthly) {
     const base = indexName(config, kind);

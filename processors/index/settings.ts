@@ -60,11 +60,19 @@ export const IndexSettings = z
         evidenceMonths: z.number().int().positive().optional(),
         /** Dead letters, by the time they were written. */
         deadLetterMonths: z.number().int().positive().default(13),
+        /** Monthly consumer-lag samples (pipeline health). */
+        pipelineMonths: z.number().int().positive().default(3),
         /** How often `rmwatch run retention` applies it; the first run is at start. */
         intervalHours: z.number().positive().default(24),
       })
       .strict()
-      .default(() => ({ recordsFiscalYears: 5, eventsMonths: 13, deadLetterMonths: 13, intervalHours: 24 })),
+      .default(() => ({
+        recordsFiscalYears: 5,
+        eventsMonths: 13,
+        deadLetterMonths: 13,
+        pipelineMonths: 3,
+        intervalHours: 24,
+      })),
   })
   .strict();
 export type IndexSettings = z.infer<typeof IndexSettings>;

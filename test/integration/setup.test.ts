@@ -64,6 +64,7 @@ describe('rmwatch setup', () => {
         'evidence',
         'findings',
         'notices',
+        'pipeline',
         'reconciliations',
         'registry',
         'sessions',

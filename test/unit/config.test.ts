@@ -111,4 +111,32 @@ describe('configuration', () => {
     expect(shown).not.toContain('s3cret');
     expect(shown).not.toContain('p4ss');
   });
+
+  it("notifiers' secrets are hidden too: webhook paths, their extra headers, SMTP passwords", () => {
+    const config = loadConfig({
+      file: file(
+        'notifiers.yaml',
+        [
+          'alerts:',
+          '  notifiers:',
+          '    - { name: slack, type: slack, url: "https://hooks.slack.com/services/T0/B0/xoxsecret" }',
+          '    - name: hook',
+          '      type: webhook',
+          '      url: "https://siem.city.local/in/hooktoken"',
+          '      headers: { Authorization: "Bearer headertoken" }',
+          '    - name: mail',
+          '      type: email',
+          '      smtp: { host: smtp.city.local, auth: { user: rm, pass: mailpass } }',
+          '      from: rmwatch@city.local',
+          '      to: [soc@city.local]',
+        ].join('\n'),
+      ),
+      env: {},
+      cwd: dir,
+    });
+    const shown = JSON.stringify(redactConfig(config));
+    for (const secret of ['xoxsecret', 'hooktoken', 'headertoken', 'mailpass'])
+      expect(shown).not.toContain(secret);
+    expect(shown).toContain('https://hooks.slack.com/***');
+  });
 });

@@ -68,14 +68,14 @@ describe('Elasticsearch mappings', () => {
 
   it('events and raw evidence go to monthly indices behind one alias each; everything else to one index each', () => {
     const layouts = indexLayouts({ ...config, namespace: 'x.' }, new Date('2026-11-23T00:00:00Z'));
-    for (const kind of ['events', 'evidence'] as const) {
+    for (const kind of ['events', 'evidence', 'pipeline'] as const) {
       const monthly = layouts.find((l) => l.kind === kind);
       expect(monthly?.template.index_patterns).toEqual([`x.rm-${kind}-*`]);
       expect(monthly?.template.template.aliases).toEqual({ [`x.rm-${kind}`]: {} });
       expect(monthly?.indices).toEqual([`x.rm-${kind}-2026.11`]);
     }
     expect(
-      layouts.filter((l) => l.kind !== 'events' && l.kind !== 'evidence').map((l) => l.indices[0]),
+      layouts.filter((l) => !['events', 'evidence', 'pipeline'].includes(l.kind)).map((l) => l.indices[0]),
     ).toEqual([
       'x.rm-sessions',
       'x.rm-findings',
@@ -96,7 +96,7 @@ describe('Elasticsearch mappings', () => {
 });
 
 describe('Kafka topics', () => {
-  it('are the topics of the design plus notices and reconciliations, the tables compacted', () => {
+  it('are the topics of the design plus notices, reconciliations and alert state, the tables compacted', () => {
     const specs = topicSpecs(config);
     expect(specs.map((s) => s.name)).toEqual([
       'rm.raw.syslog',
@@ -110,9 +110,11 @@ describe('Kafka topics', () => {
       'rm.notices',
       'rm.reconciliations',
       'rm.deadletter',
+      'rm.alerts',
+      'rm.alerts.retry',
     ]);
     const compacted = specs.filter((s) => s.configs['cleanup.policy'] === 'compact').map((s) => s.name);
-    expect(compacted).toEqual(['rm.approvals', 'rm.registry', 'rm.reconciliations']);
+    expect(compacted).toEqual(['rm.approvals', 'rm.registry', 'rm.reconciliations', 'rm.alerts']);
     // The session stage rebuilds its state from rm.sessions: the latest version of each session is kept.
     expect(specs.find((s) => s.name === 'rm.sessions')?.configs['cleanup.policy']).toBe('compact,delete');
   });
