@@ -1,4 +1,5 @@
 // `rmwatch`: the command line of every stage and tool. Each command loads the one validated configuration.
+import { resolve as resolvePath } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, redactConfig, type ResolvedConfig } from '../infra/config.ts';
 import { createSearchStore } from '../infra/elasticsearch.ts';
@@ -13,6 +14,7 @@ import { ingestFiles } from '../collectors/files.ts';
 import { FILE_FORMATS, type FileFormat } from '../processors/normalize/files.ts';
 import { untilStopped } from './signals.ts';
 import { runStage, STAGES, type StageName } from './run.ts';
+import { formatStageTable, startPipeline } from './pipeline.ts';
 import { formatStatus, stackDown, stackStatus, stackUp, type Component } from '../infra/stack/stack.ts';
 import {
   importApprovalsCommand,
@@ -23,6 +25,8 @@ import { ApprovalStatus } from '../model/approval.ts';
 import { registerAuditCommands } from './audit.ts';
 import { registerDashboardCommands } from './dashboards.ts';
 import { registerAlertCommands } from './alerts.ts';
+import { registerDemoCommand } from './demo.ts';
+import { runDemo } from '../infra/demo/run.ts';
 import { formatVerifyReport, verifyEvidence, VerifyOptionError } from '../processors/evidence/verify.ts';
 
 /** A mistake in how a command was called: reported without a stack, exit status 2. */
@@ -93,11 +97,18 @@ program
 program
   .command('start')
   .description(
-    'bring up the embedded stack when no external one is configured, run setup, and run the pipeline',
+    'bring up the embedded stack when no external one is configured, run setup, and run the whole pipeline ' +
+      'as supervised stage processes until Ctrl-C',
   )
   .option('--once', 'exit after setup and the health check')
   .option('--keep-stack', 'leave the embedded stack running on exit')
-  .action(async (options: { once?: boolean; keepStack?: boolean }) => {
+  .option('--demo', 'play the demo day into the pipeline (as `rmwatch demo`) and keep running')
+  .action(async (options: { once?: boolean; keepStack?: boolean; demo?: boolean }) => {
+    if (options.demo) {
+      const { config, log } = context(program);
+      process.exitCode = await runDemo(config, log, { exit: false, timeoutSeconds: 180, untilStopped });
+      return;
+    }
     const ctx = context(program);
     const up = await stackUp(ctx.config, ctx.log);
     const stopStarted = async () => {
@@ -115,9 +126,26 @@ program
       await stopStarted();
       return;
     }
-    console.log('rmwatch is running; Ctrl-C stops it.');
-    await untilStopped();
+    // Listening before the stages start: a Ctrl-C while they come up still stops them all.
+    const stopped = untilStopped();
+    let stopping = false;
+    // The stages load the configuration themselves: they must read the same file as this command.
+    const file = program.opts<{ config?: string }>().config;
+    const pipeline = await startPipeline(ctx.config, {
+      log: ctx.log,
+      env: file ? { RMWATCH_CONFIG: resolvePath(file) } : {},
+    });
+    console.log(formatStageTable(pipeline.stages));
+    pipeline.ready.then(
+      () => console.log(`all ${pipeline.stages.length} stages are healthy; Ctrl-C stops them.`),
+      (err: Error) => {
+        if (!stopping) ctx.log.warn({ err }, 'the pipeline is running, but not every stage is healthy yet');
+      },
+    );
+    await stopped;
+    stopping = true;
     console.log('stopping…');
+    await pipeline.stop();
     await stopStarted();
   });
 
@@ -340,6 +368,7 @@ program
 registerAuditCommands(program, () => context(program));
 registerDashboardCommands(program, () => context(program));
 registerAlertCommands(program, () => context(program));
+registerDemoCommand(program, () => context(program));
 
 program
   .command('config')

@@ -13,6 +13,7 @@ import { IndexSettings } from '../processors/index/settings.ts';
 import { AuditSettings } from '../processors/audit/settings.ts';
 import { AlertSettings } from '../alerts/settings.ts';
 import { HealthSettings } from '../processors/health/settings.ts';
+import { ObservabilitySettings } from './observability.ts';
 
 const HostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port');
 const TcpPort = z.number().int().min(1).max(65535);
@@ -114,6 +115,8 @@ export const Config = z
     alerts: AlertSettings.default(() => AlertSettings.parse({})),
     // Pipeline health: how often consumer lag is sampled (processors/health/settings.ts).
     health: HealthSettings.default(() => HealthSettings.parse({})),
+    // Each stage process's `/healthz` and `/metrics` (infra/observability.ts); off for a stage run alone.
+    observability: ObservabilitySettings.default(() => ObservabilitySettings.parse({})),
     // Where people look at what rmwatch found: alert messages and dashboards link there.
     links: z
       .object({
@@ -164,6 +167,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: readonly string[]; k
   RMWATCH_ES_TRANSPORT_PORT: { path: ['stack', 'elasticsearchTransportPort'], kind: 'int' },
   RMWATCH_ES_HEAP: { path: ['stack', 'elasticsearchHeap'], kind: 'string' },
   RMWATCH_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+  RMWATCH_METRICS_PORT: { path: ['observability', 'port'], kind: 'int' },
   RMWATCH_GRAFANA_URL: { path: ['links', 'grafana'], kind: 'string' },
   RMWATCH_AUDIT_API_URL: { path: ['links', 'auditApi'], kind: 'string' },
 };

@@ -161,6 +161,11 @@ export interface BusOptions {
    * keep this low: they have a journal to fall back on and must not hold records in memory for long.
    */
   produceRetries?: number;
+  /**
+   * A consumer the client gave up on (it will not restart it): the process then reads nothing more. A stage
+   * process reports itself unhealthy and exits, so that its supervisor restarts it.
+   */
+  onConsumerCrash?: (err: Error) => void;
 }
 
 export function createMessageBus(
@@ -168,6 +173,7 @@ export function createMessageBus(
   log: Logger,
   options: BusOptions = {},
 ): MessageBus {
+  const busOptions = options;
   const settings = config.kafka;
   const kafka = new Kafka({
     clientId: settings.clientId,
@@ -226,8 +232,18 @@ export function createMessageBus(
     return admin;
   };
 
-  const produce = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
-    if (records.length === 0) return;
+  // One send at a time per producer: an idempotent producer numbers its batches, and two sends in flight
+  // together (concurrent HTTP requests of a collector) can reach the broker out of order after a retry,
+  // which it refuses (OutOfOrderSequenceException). Sends are many records each, so waiting costs little.
+  let sending: Promise<unknown> = Promise.resolve();
+  const produce = (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
+    if (records.length === 0) return Promise.resolve();
+    const turn = sending.then(() => produceNow(topic, records));
+    sending = turn.catch(() => undefined);
+    return turn;
+  };
+
+  const produceNow = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
     const p = getProducer();
     try {
       for (const chunk of requestSized(records))
@@ -272,6 +288,9 @@ export function createMessageBus(
         maxBytes: options.fetch?.maxBytes,
       });
       consumers.add(consumer);
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) busOptions.onConsumerCrash?.(e.payload.error);
+      });
       const initialMs = options.retry?.initialMs ?? 200;
       const maxMs = options.retry?.maxMs ?? 10_000;
       const stopping = new AbortController();
@@ -371,15 +390,25 @@ export function createMessageBus(
       const missing = specs.filter((s) => !existing.has(s.name));
       const changes: TopicChange[] = [];
       if (missing.length > 0) {
-        await a.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
-            topic: s.name,
-            numPartitions: s.partitions,
-            replicationFactor: s.replicationFactor,
-            configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
-          })),
-        });
+        await a
+          .createTopics({
+            waitForLeaders: true,
+            topics: missing.map((s) => ({
+              topic: s.name,
+              numPartitions: s.partitions,
+              replicationFactor: s.replicationFactor,
+              configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+            })),
+          })
+          .catch(async (err: unknown) => {
+            // The topics were created, but the client gave up waiting for their leaders (a broker busy with
+            // just-deleted topics answers "unknown topic" for a while): wait on, with patience of our own.
+            if (!isRetriable(err)) throw err;
+            await untilLeaders(
+              a,
+              missing.map((s) => s.name),
+            );
+          });
         for (const s of missing) changes.push({ topic: s.name, action: 'created' });
       }
       const present = specs.filter((s) => existing.has(s.name));
@@ -539,4 +568,23 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+function isRetriable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+}
+
+/** Until every topic's partitions have leaders, or 60 s passed. */
+async function untilLeaders(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (!isRetriable(err) || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics have no leaders after 60 s: ${topics.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -33,6 +33,7 @@ import { z } from 'zod';
 import type { ResolvedConfig } from '../../infra/config.ts';
 import type { MessageBus } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { Counters } from '../../infra/metrics.ts';
 import { APPROVAL_STATUSES, type Approval } from '../../model/approval.ts';
 import { NonEmptyText, TimeZone } from '../../model/common.ts';
 import { registryEntityId } from '../../model/ids.ts';
@@ -53,6 +54,7 @@ import { parseLedgerTime } from './times.ts';
 
 export interface LedgerApi {
   url: string;
+  counters: Counters;
   close(): Promise<void>;
 }
 
@@ -168,6 +170,11 @@ export async function startLedgerApi(config: Config, bus: MessageBus, log: Logge
     });
 
   const server = Fastify({ bodyLimit: BODY_LIMIT, logger: false });
+  // Answers by status class, for the stage's `/metrics`.
+  const counters = new Counters('ledger');
+  server.addHook('onResponse', async (_request, reply) => {
+    counters.inc(`responses_${Math.floor(reply.statusCode / 100)}xx`);
+  });
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, payload, done) => done(null, payload));
 
@@ -344,6 +351,7 @@ export async function startLedgerApi(config: Config, bus: MessageBus, log: Logge
   log.info({ url }, 'ledger API listening');
   return {
     url,
+    counters,
     async close() {
       await server.close();
       await tables.stop();

@@ -34,6 +34,7 @@ import type { ResolvedConfig } from '../../infra/config.ts';
 import type { SearchStore } from '../../infra/elasticsearch.ts';
 import type { MessageBus } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { Counters } from '../../infra/metrics.ts';
 import { bearerMatcher } from '../../infra/bearer.ts';
 import {
   disposeFinding,
@@ -79,6 +80,7 @@ import {
 
 export interface AuditApi {
   url: string;
+  counters: Counters;
   close(): Promise<void>;
 }
 
@@ -229,6 +231,11 @@ export async function startAuditApi(
   }
 
   const server = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  // Answers by status class, for the stage's `/metrics`.
+  const counters = new Counters('audit_api');
+  server.addHook('onResponse', async (_request, reply) => {
+    counters.inc(`responses_${Math.floor(reply.statusCode / 100)}xx`);
+  });
 
   // Written before the answer leaves, so that nothing is answered that is not on record.
   server.addHook('onSend', async (request, reply, payload) => {
@@ -445,6 +452,7 @@ export async function startAuditApi(
   log.info({ url }, 'audit API listening');
   return {
     url,
+    counters,
     async close() {
       await server.close();
       if (vendors) await (await vendors.catch(() => undefined))?.close();

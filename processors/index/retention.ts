@@ -11,6 +11,7 @@ import type { ResolvedConfig } from '../../infra/config.ts';
 import type { SearchStore } from '../../infra/elasticsearch.ts';
 import { indexName, type IndexKind } from '../../infra/index-templates.ts';
 import type { Logger } from '../../infra/logger.ts';
+import { Counters } from '../../infra/metrics.ts';
 
 /** What decides a record's age, per kind kept by fiscal year. */
 const RECORD_TIME: Partial<Record<IndexKind, string>> = {
@@ -129,6 +130,8 @@ async function deleteOlder(
 }
 
 export interface RetentionJob {
+  /** `runs` and `failures` of the periodic retention. */
+  counters: Counters;
   stop(): Promise<void>;
 }
 
@@ -138,15 +141,19 @@ export function startRetention(
   store: SearchStore,
   log: Logger,
 ): RetentionJob {
+  const counters = new Counters('retention');
   let running: Promise<unknown> = Promise.resolve();
   const run = (): void => {
-    running = applyRetention(config, store, log).catch((err: unknown) =>
-      log.error({ err }, 'retention failed; it runs again at the next interval'),
-    );
+    counters.inc('runs');
+    running = applyRetention(config, store, log).catch((err: unknown) => {
+      counters.inc('failures');
+      log.error({ err }, 'retention failed; it runs again at the next interval');
+    });
   };
   run();
   const timer = setInterval(run, config.index.retention.intervalHours * 3600_000);
   return {
+    counters,
     async stop() {
       clearInterval(timer);
       await running;

@@ -1,0 +1,147 @@
+// The traffic of the end-to-end benchmark, as the devices write it: one maintenance session is a vendor
+// coming in over the Cisco ASA VPN, through the RD Gateway to the jump terminal, on to a server, touching a
+// file there, and leaving. VPN lines and the jump terminal's logon (Snare, Windows-over-syslog) go to the
+// syslog collector; the other Windows events go to the Windows collector's HTTP input, as event XML
+// (wevtutil/WEF) and as Winlogbeat NDJSON. Marker sessions are a VPN connection of an account of their own,
+// which no approval covers: each raises exactly one known `out_of_window` finding.
+import { z } from 'zod';
+import { Scenario } from '../test/support/scenario.ts';
+
+/** What the load process (./e2e-load.ts) is told to offer. */
+export const LoadPlan = z.object({
+  syslogPort: z.number().int().positive(),
+  windowsUrl: z.string().url(),
+  token: z.string().min(16),
+  /** Offered events per second, markers aside. */
+  rate: z.number().positive(),
+  seconds: z.number().positive(),
+  markerEveryMs: z.number().int().positive(),
+  /** Vendors' accounts the sessions take turns with. */
+  pool: z.number().int().positive(),
+});
+export type LoadPlan = z.infer<typeof LoadPlan>;
+
+export interface SessionTraffic {
+  syslog: string[];
+  xml: string[];
+  ndjson: string[];
+}
+
+/** Events one background session makes (4 syslog lines, 6 XML events, 1 NDJSON event). */
+export const EVENTS_PER_SESSION = 11;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+/** Japan time as the scenario writes it ("2026-11-24 09:00:00"). */
+export function tokyo(ms: number): string {
+  const t = new Date(ms + 9 * 3600_000);
+  return `${t.getUTCFullYear()}-${p2(t.getUTCMonth() + 1)}-${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}`;
+}
+
+let snareRecord = 500_000;
+let beatRecord = 900_000;
+
+/** The jump terminal's 4624 as a Snare agent relays it over syslog: the host's local time, English labels. */
+function snareLogon(ms: number, o: { user: string; logonId: string; from: string }): string {
+  const t = new Date(ms + 9 * 3600_000);
+  const head = `${MONTHS[t.getUTCMonth()]} ${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}`;
+  const long = `${DAYS[t.getUTCDay()]} ${head} ${t.getUTCFullYear()}`;
+  const record = snareRecord++;
+  const message =
+    'An account was successfully logged on.    Subject:   Security ID:  S-1-5-18   Account Name:  JUMP01$   Account Domain:  CITY   Logon ID:  0x3E7    ' +
+    'Logon Information:   Logon Type:  10   Restricted Admin Mode: No   Virtual Account:  No   Elevated Token:  No    Impersonation Level:  Impersonation    ' +
+    `New Logon:   Security ID:  S-1-5-21-1111-2222-3333-1201   Account Name:  ${o.user}   Account Domain:  CITY   Logon ID:  ${o.logonId}   Linked Logon ID:  0x0   ` +
+    'Network Account Name: -   Network Account Domain: -   Logon GUID:  {00000000-0000-0000-0000-000000000000}    ' +
+    'Process Information:   Process ID:  0x2c4   Process Name:  C:\\Windows\\System32\\svchost.exe    ' +
+    `Network Information:   Workstation Name: VND-PC07   Source Network Address: ${o.from}   Source Port:  0    ` +
+    'Detailed Authentication Information:   Logon Process:  User32    Authentication Package: Negotiate   Transited Services: -   Package Name (NTLM only): -   Key Length:  0';
+  return [
+    `<13>${head} JUMP01 MSWinEventLog`,
+    '1',
+    'Security',
+    String(record),
+    long,
+    '4624',
+    'Microsoft-Windows-Security-Auditing',
+    'N/A',
+    'N/A',
+    'Success Audit',
+    'JUMP01.city.local',
+    'Logon',
+    '',
+    message,
+    String(record),
+  ].join('\t');
+}
+
+/** The jump terminal's logoff (4647) as Winlogbeat ships it. */
+function beatLogoff(ms: number, o: { user: string; logonId: string }): string {
+  const at = new Date(ms).toISOString();
+  return JSON.stringify({
+    '@timestamp': at,
+    host: { name: 'JUMP01' },
+    winlog: {
+      channel: 'Security',
+      provider_name: 'Microsoft-Windows-Security-Auditing',
+      computer_name: 'JUMP01.city.local',
+      event_id: '4647',
+      record_id: beatRecord++,
+      time_created: at,
+      event_data: { TargetUserName: o.user, TargetDomainName: 'CITY', TargetLogonId: o.logonId },
+    },
+  });
+}
+
+const octets = (n: number) => `${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+
+/**
+ * Background session `n` of an account pool of `pool` vendors' accounts, its events `startMs` on, one to a
+ * second. Accounts come round again only after `pool` sessions, so they do not overlap at the rates tried.
+ */
+export function sessionTraffic(n: number, startMs: number, pool: number): SessionTraffic {
+  const k = n % pool;
+  const user = `vnd${k}`;
+  const from = `203.0.${octets(k)}`;
+  const assigned = `10.99.${octets(k)}`;
+  const server = `APP${p2(k % 20)}.city.local`;
+  const jumpLogon = `0x${(0x100000 + (n % 0xeffff)).toString(16)}`;
+  const serverLogon = `0x${(0x200000 + (n % 0xeffff)).toString(16)}`;
+  const at = (s: number) => tokyo(startMs + s * 1000);
+  const vpn = new Scenario().asaConnect(at(0), { user, from, assigned });
+  const windows = new Scenario()
+    .gateway(302, at(1), { user, client: assigned, resource: 'JUMP01.city.local' })
+    .onward(at(3), 'JUMP01.city.local', {
+      user,
+      logonId: jumpLogon,
+      server,
+      serverIp: `10.20.1.${(k % 20) + 1}`,
+    })
+    .logon(at(4), server, { user, from: '10.20.0.5', logonId: serverLogon })
+    .shareFile(at(5), server, { user, logonId: serverLogon, from: '10.20.0.5', path: `作業報告_${k}.xlsx` })
+    .logoff(at(7), server, { user, logonId: serverLogon })
+    .gateway(303, at(9), { user, client: assigned, resource: 'JUMP01.city.local' });
+  const bye = new Scenario().asaDisconnect(at(10), { user, from });
+  return {
+    syslog: [
+      ...vpn.lines.map((l) => l.text),
+      snareLogon(startMs + 2000, { user, logonId: jumpLogon, from: assigned }),
+      ...bye.lines.map((l) => l.text),
+    ],
+    xml: windows.lines.map((l) => l.text),
+    ndjson: [beatLogoff(startMs + 8000, { user, logonId: jumpLogon })],
+  };
+}
+
+/** The account of marker `n`: one no approval names, so its VPN connection is out of window. */
+export const markerAccount = (n: number) => `e2emark${n}`;
+
+/** Marker `n` connecting at `ms` (two ASA lines), and its disconnect, sent a little later. */
+export function markerTraffic(n: number, ms: number): { connect: string[]; disconnect: string[] } {
+  const user = markerAccount(n);
+  const from = `198.51.${octets(n)}`;
+  const connect = new Scenario().asaConnect(tokyo(ms), { user, from, assigned: `10.98.${octets(n)}` });
+  const disconnect = new Scenario().asaDisconnect(tokyo(ms + 2000), { user, from });
+  return { connect: connect.lines.map((l) => l.text), disconnect: disconnect.lines.map((l) => l.text) };
+}

@@ -1,0 +1,61 @@
+// The end-to-end benchmark's arithmetic. (Lives beside the benchmark; run with
+// `npx vitest run --config benchmarks/e2e-vitest.config.ts`.)
+import { describe, expect, it } from 'vitest';
+import { cpuSecondsOfStat, listeningInodes, rssBytesOfStatus } from '../../benchmarks/e2e-proc.ts';
+import { memoryTrend, percentile, slope } from '../../benchmarks/e2e-stats.ts';
+import { markerTraffic, sessionTraffic, EVENTS_PER_SESSION } from '../../benchmarks/e2e-traffic.ts';
+
+describe('latency percentiles', () => {
+  it('take the nearest rank, so p50 of 1..10 is 5 and p99 is 10', () => {
+    const values = [10, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    expect(percentile(values, 0.5)).toBe(5);
+    expect(percentile(values, 0.99)).toBe(10);
+  });
+  it('count a marker never searchable as slower than any that was', () => {
+    expect(percentile([100, 200, Infinity], 0.99)).toBe(Infinity);
+  });
+});
+
+describe('memory trend over a soak', () => {
+  it('fits the slope of a straight line exactly', () => {
+    expect(slope([0, 30, 60].map((t) => ({ t, value: 100 + 2 * t })))).toBeCloseTo(2);
+  });
+  it('calls a heap that breathes around one level flat', () => {
+    const points = [0, 30, 60, 90, 120].map((t, i) => ({ t, value: 300 * 2 ** 20 + (i % 2) * 6 * 2 ** 20 }));
+    expect(memoryTrend(points).flat).toBe(true);
+  });
+  it('calls a process that grows by a tenth over the soak not flat', () => {
+    const points = [0, 300, 600].map((t) => ({ t, value: 300 * 2 ** 20 * (1 + t / 6000) }));
+    expect(memoryTrend(points).flat).toBe(false);
+  });
+});
+
+describe('reading /proc', () => {
+  it('reads user + system CPU time past a command name with spaces and parentheses', () => {
+    const stat = '4242 (node (tsx) x) S 1 2 3 4 5 6 7 8 9 10 250 150 0 0 20 0 11 0 100 1000 2000';
+    expect(cpuSecondsOfStat(stat)).toBe(4);
+  });
+  it('reads the resident set in bytes', () => {
+    expect(rssBytesOfStatus('Name:\tnode\nVmRSS:\t  2048 kB\nThreads: 11\n')).toBe(2 * 2 ** 20);
+  });
+  it('finds the socket listening on a port, not a connection to it', () => {
+    const table = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:4CB0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 777 1',
+      '   1: 0100007F:9C40 0100007F:4CB0 01 00000000:00000000 00:00000000 00000000     0        0 888 1',
+    ].join('\n');
+    expect(listeningInodes(table, 19632)).toEqual(['777']);
+  });
+});
+
+describe('the offered traffic', () => {
+  it('makes the stated number of events per background session', () => {
+    const t = sessionTraffic(7, Date.UTC(2026, 10, 24, 0, 0, 0), 100);
+    expect(t.syslog.length + t.xml.length + t.ndjson.length).toBe(EVENTS_PER_SESSION);
+  });
+  it('gives each marker an account of its own in its VPN lines', () => {
+    const m = markerTraffic(3, Date.UTC(2026, 10, 24, 0, 0, 0));
+    expect(m.connect.every((l) => l.includes('User <e2emark3>'))).toBe(true);
+    expect(m.disconnect[0]).toContain('Username = e2emark3');
+  });
+});
