@@ -21,6 +21,27 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          // A stack of its own (ports and folder apart from the default one): these tests kill its servers.
+          env: {
+            RMWATCH_KAFKA_PORT: '39092',
+            RMWATCH_KAFKA_CONTROLLER_PORT: '39093',
+            RMWATCH_ES_PORT: '39200',
+            RMWATCH_ES_TRANSPORT_PORT: '39300',
+            RMWATCH_STACK_DIR: '.stack-faults',
+          },
+          globalSetup: ['test/faults/stack.ts'],
+          // After the other projects: on two cores, seven stage processes beside two stacks starve anything else.
+          sequence: { groupOrder: 1 },
+          testTimeout: 420_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
