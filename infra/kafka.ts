@@ -232,18 +232,8 @@ export function createMessageBus(
     return admin;
   };
 
-  // One send at a time per producer: an idempotent producer numbers its batches, and two sends in flight
-  // together (concurrent HTTP requests of a collector) can reach the broker out of order after a retry,
-  // which it refuses (OutOfOrderSequenceException). Sends are many records each, so waiting costs little.
-  let sending: Promise<unknown> = Promise.resolve();
-  const produce = (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
-    if (records.length === 0) return Promise.resolve();
-    const turn = sending.then(() => produceNow(topic, records));
-    sending = turn.catch(() => undefined);
-    return turn;
-  };
-
-  const produceNow = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
+  const produce = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
+    if (records.length === 0) return;
     const p = getProducer();
     try {
       for (const chunk of requestSized(records))

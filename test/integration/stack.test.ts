@@ -66,8 +66,9 @@ describe('embedded stack', () => {
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.resume();
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 120_000;
-    while (!stdout.includes('Ctrl-C stops it') && Date.now() < deadline) {
+    // Every stage of the pipeline starts as a process of its own before start says it is running.
+    const deadline = Date.now() + 240_000;
+    while (!stdout.includes('stages are healthy; Ctrl-C stops them') && Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`start exited early:\n${stdout}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -80,5 +81,5 @@ describe('embedded stack', () => {
     expect(stdout).toMatch(/stopping…/);
     expect(await portOpen(29092)).toBe(false);
     expect(await portOpen(h.config.stack.elasticsearchPort)).toBe(true);
-  });
+  }, 300_000);
 });
