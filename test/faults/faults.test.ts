@@ -56,7 +56,15 @@ afterEach(async () => {
 async function survives(title: string, fault: () => Promise<void>): Promise<void> {
   const load = caseLoad(ROUNDS);
   const begun = Date.now();
-  await sendLoad(h, sender, load.lines, { fault });
+  await sendLoad(h, sender, load.lines, { fault }).catch((err: unknown) => {
+    // A stage that died while the load went out is the likelier story than the load's own error.
+    const died = STAGES.filter((stage) => !pipeline.alive(stage));
+    throw new Error(
+      `sending the load failed (${pipeline.crashes.join('; ') || 'no crash'}):\n` +
+        died.map((stage) => `--- ${stage}:\n${pipeline.output(stage).slice(-3000)}`).join('\n'),
+      { cause: err },
+    );
+  });
   const sent = Date.now();
   const counts = await settle(
     h,

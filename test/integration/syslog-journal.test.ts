@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig, type ResolvedConfig } from '../../infra/config.ts';
 import { createMessageBus, type MessageBus } from '../../infra/kafka.ts';
 import { stackDown, stackUp } from '../../infra/stack/stack.ts';
@@ -21,13 +21,17 @@ beforeAll(async () => {
   const env = {
     ...shared.env,
     RMWATCH_STACK_DIR: mkdtempSync(join(tmpdir(), 'rmwatch-journal-stack-')),
-    RMWATCH_KAFKA_PORT: '39092',
-    RMWATCH_KAFKA_CONTROLLER_PORT: '39093',
+    // Apart from the default stack (9092) and the fault suite's (39092), which is up during this run too.
+    RMWATCH_KAFKA_PORT: '39592',
+    RMWATCH_KAFKA_CONTROLLER_PORT: '39593',
     RMWATCH_ES_URL: shared.config.elasticsearch.url,
   };
   await shared.cleanup();
   config = loadConfig({ env });
-  await stackUp(config, shared.log);
+  const up = await stackUp(config, shared.log);
+  // A broker found already listening would be someone else's, and stopping "ours" would stop nothing.
+  if (!up.started.includes('kafka'))
+    throw new Error(`port ${config.stack.kafkaPort} is taken: this test needs a broker it can stop`);
   h = { ...shared, config, bus: createMessageBus(config, shared.log) };
   admin = h.bus;
   await admin.ensureTopics(topicSpecs(config));
@@ -75,9 +79,11 @@ describe('syslog collector when Kafka is unavailable', () => {
         await stackDown(config, h.log, ['kafka']);
       }
     });
-    // Everything after the outage began is on disk, not in memory.
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(collector.counters.get('journal_appended')).toBeGreaterThan(0);
+    // Everything after the outage began goes to disk, not memory, once a produce has failed.
+    await vi.waitFor(() => expect(collector.counters.get('journal_appended')).toBeGreaterThan(0), {
+      timeout: 30_000,
+      interval: 200,
+    });
 
     await stackUp(config, h.log);
     await collector.forwarder.flush();
@@ -106,11 +112,15 @@ describe('syslog collector when Kafka is unavailable', () => {
       forwarder: { retryInitialMs: 100, retryMaxMs: 200, lingerMs: 1 },
     });
     await sendNumbered('full', tcpPort, 2000, 100, async () => undefined);
-    await new Promise((r) => setTimeout(r, 1500));
-    const received = collector.counters.get('received');
+    await vi.waitFor(
+      () => {
+        expect(collector.counters.get('received')).toBe(2000);
+        expect(collector.counters.get('journal_dropped')).toBeGreaterThan(0);
+        expect(collector.forwarder.queued).toBe(0);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     const dropped = collector.counters.get('journal_dropped');
-    expect(received).toBe(2000);
-    expect(dropped).toBeGreaterThan(0);
     await stackUp(config, h.log);
     await collector.forwarder.flush();
     await collector.close();

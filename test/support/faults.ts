@@ -3,7 +3,7 @@
 // (`rmwatch run <stage>`), a steady load whose events and findings are known in advance, the faults
 // themselves, and the counts the suite checks and prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -201,6 +201,8 @@ export async function createPipeline(h: Harness, receiver: HttpReceiver): Promis
   const launch = async (stage: StageName) => {
     const logFile = join(dir, `${stage}.log`);
     logs.set(stage, logFile);
+    // The file is appended to across restarts: only what this launch writes counts as its start.
+    const from = existsSync(logFile) ? statSync(logFile).size : 0;
     const out = openSync(logFile, 'a');
     // A process group of its own, so that a kill reaches the stage and nothing else.
     const child = spawn(process.execPath, ['cli/rmwatch.mjs', 'run', stage], {
@@ -214,9 +216,10 @@ export async function createPipeline(h: Harness, receiver: HttpReceiver): Promis
       if (!intended.has(child)) crashes.push(`${stage} exited (code ${code}, signal ${signal})`);
     });
     const deadline = Date.now() + 90_000;
-    while (!readFileSync(logFile, 'utf8').includes(`rmwatch ${stage} is running`)) {
+    const written = () => readFileSync(logFile).subarray(from).toString('utf8');
+    while (!written().includes(`rmwatch ${stage} is running`)) {
       if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline)
-        throw new Error(`stage ${stage} did not start:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+        throw new Error(`stage ${stage} did not start:\n${written().slice(-3000)}`);
       await sleep(200);
     }
   };
@@ -297,7 +300,13 @@ export class TcpSyslogSender {
       } catch (err) {
         this.socket?.destroy();
         this.socket = undefined;
-        if (Date.now() > deadline) throw err;
+        if (Date.now() > deadline)
+          throw new Error(
+            `the syslog collector on port ${this.port} took no line for ${deadlineMs / 1000} s`,
+            {
+              cause: err,
+            },
+          );
         await sleep(200);
       }
     }
