@@ -4,10 +4,12 @@
 //                              (default open) → { items: alert records, newest first, total }      viewer
 //     GET  /alerts/:id         one alert record                                                     viewer
 //     POST /alerts/:id/ack     { note? } → the acknowledged record (again: the same record)         oncall
+//     POST /alerts/:id/retry   a `failed` alert (a receiver refused it for good, since fixed) is sent
+//                              again to the notifiers that have not taken it → the pending record   oncall
 //     GET  /healthz            (no token)
 //   output: JSON with UTC times; an acknowledgement is written to rm.alerts before it is answered
 //   errors: 400 bad query or body, 401 no or unknown token, 403 a viewer acknowledging, 404 unknown alert,
-//           503 Kafka did not take the acknowledgement (send again)
+//           409 a retry of an alert that has not failed, 503 Kafka did not take the change (send again)
 //   config: `alerts.http`, `alerts.tokens`; off unless both are set
 import Fastify, { type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -114,6 +116,25 @@ export async function startAlertApi(
     } catch (err) {
       log.warn({ alert: id, err: String(err) }, 'Kafka did not take an acknowledgement');
       throw new HttpError(503, { error: 'the acknowledgement could not be stored now; send again' });
+    }
+  });
+
+  server.post('/alerts/:id/retry', async (request) => {
+    const caller = authorize(request, 'oncall');
+    const { id } = checked(IdParams, request.params, 'path');
+    const found = existing(id);
+    if (found.status !== 'failed')
+      throw new HttpError(409, { error: `alert ${id} is ${found.status}, not failed`, status: found.status });
+    try {
+      // The stage's loop delivers pending alerts that are due; the marks of notifiers that took it stay.
+      const record = await table.update(id, (r) =>
+        r?.status === 'failed' ? { ...r, status: 'pending', attempts: 0, next_due: undefined } : undefined,
+      );
+      log.info({ alert: id, by: caller.name }, 'failed alert sent again');
+      return record ?? existing(id);
+    } catch (err) {
+      log.warn({ alert: id, err: String(err) }, 'Kafka did not take a retry');
+      throw new HttpError(503, { error: 'the retry could not be stored now; send again' });
     }
   });
 

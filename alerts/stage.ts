@@ -62,7 +62,17 @@ export async function startAlertStage(
   const now = options.now ?? (() => new Date());
   const zone = settings.timezone;
   const routes: readonly Route[] = settings.routes;
-  const counters = new Counters('alerts');
+  const counters = new Counters('alerts', [
+    'records',
+    'alerts',
+    'duplicates',
+    'dead_letters',
+    'unrouted',
+    'held',
+    'released',
+    'escalated',
+    'stale',
+  ]);
   const topics = {
     findings: topicName(config, TOPICS.findings),
     notices: topicName(config, TOPICS.notices),

@@ -2,7 +2,16 @@
 export class Counters {
   private readonly values = new Map<string, number>();
 
-  constructor(private readonly prefix: string) {}
+  /**
+   * @param declared counters that exist from the start at 0: a scraper sees the series before the first
+   * dead letter, so a rate or an alert on it has something to compare against.
+   */
+  constructor(
+    private readonly prefix: string,
+    declared: readonly string[] = [],
+  ) {
+    for (const name of declared) this.values.set(name, 0);
+  }
 
   inc(name: string, by = 1): void {
     this.values.set(name, (this.values.get(name) ?? 0) + by);

@@ -31,7 +31,7 @@ export async function startSyslogCollector(
   log: Logger,
 ): Promise<SyslogCollector> {
   const settings = config.collectors.syslog;
-  const counters = new Counters('syslog');
+  const counters = new Counters('syslog', ['received', 'denied', 'oversize', 'receiver_failures']);
   const rawTopic = topicName(config, TOPICS.rawSyslog);
   const deadLetterTopic = topicName(config, TOPICS.deadLetter);
   const journal = new Journal(

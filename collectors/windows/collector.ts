@@ -12,6 +12,7 @@ import type { ResolvedConfig } from '../../infra/config.ts';
 import type { Consumption, MessageBus } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
+import { oneSendAtATime } from '../../infra/send-queue.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { detectCharset } from '../../model/charset.ts';
 import { canonicalAddress } from '../../model/network.ts';
@@ -29,7 +30,6 @@ export interface WindowsCollector {
 
 type Config = Pick<ResolvedConfig, 'namespace'> & { collectors: { windows: WindowsCollectorSettings } };
 
-/** Hands records to their raw topics and resolves once Kafka acknowledged them all. */
 /**
  * Hands events to Kafka, each on its raw topic; an event too large for one Kafka record goes to the dead-letter
  * topic instead (one huge event must not make a shipper resend its whole batch forever).
@@ -37,7 +37,7 @@ type Config = Pick<ResolvedConfig, 'namespace'> & { collectors: { windows: Windo
  */
 export async function forwardWindowsRecords(
   config: Pick<ResolvedConfig, 'namespace'>,
-  bus: MessageBus,
+  bus: Pick<MessageBus, 'produceAll'>,
   items: readonly Buffer[],
   meta: Omit<ReceiveMetadata, 'charset' | 'format'> & { format: Exclude<RawFormat, 'syslog'> },
 ): Promise<{ accepted: number; deadLettered: number }> {
@@ -72,10 +72,18 @@ export async function startWindowsCollector(
   log: Logger,
 ): Promise<WindowsCollector> {
   const settings = config.collectors.windows;
-  const counters = new Counters('windows');
+  const counters = new Counters('windows', [
+    'received',
+    'unauthorized',
+    'oversize',
+    'too_large',
+    'kafka_failures',
+  ]);
   const consumptions: Consumption[] = [];
   let server: FastifyInstance | undefined;
   let url: string | undefined;
+  // Requests arrive side by side; their records go out one send at a time (infra/send-queue.ts).
+  const sender = oneSendAtATime(bus);
 
   if (settings.http) {
     server = Fastify({ bodyLimit: settings.maxBodyBytes, logger: false });
@@ -113,7 +121,7 @@ export async function startWindowsCollector(
       if (items.length === 0) return reply.code(400).send({ error: 'the body holds no events' });
       let forwarded: { accepted: number; deadLettered: number };
       try {
-        forwarded = await forwardWindowsRecords(config, bus, items, {
+        forwarded = await forwardWindowsRecords(config, sender, items, {
           received_at: new Date().toISOString(),
           peer: canonicalAddress(request.ip),
           peer_port: request.socket.remotePort,
@@ -155,7 +163,7 @@ export async function startWindowsCollector(
           const items = batch.records
             .map((r) => r.value)
             .filter((v): v is Buffer => v !== null && v.length > 0);
-          const forwarded = await forwardWindowsRecords(config, bus, items, {
+          const forwarded = await forwardWindowsRecords(config, sender, items, {
             received_at: new Date().toISOString(),
             peer: topic,
             transport: 'kafka',

@@ -55,6 +55,8 @@ export class Correlator {
     string,
     { start: string; version: number; earlier: SessionState[]; shapes: number; running: Session[] }
   >();
+  /** Per output, the findings it raises that were not raised before it (by id, as first raised). */
+  private readonly raisedIn = new WeakMap<Output, Map<string, Finding>>();
   /** Bumped whenever any session's start, end or status changes: remembered answers go stale. */
   private shapesVersion = 0;
   /** Bumped whenever a session appears or its start moves: remembered lists of earlier sessions go stale. */
@@ -411,17 +413,26 @@ export class Correlator {
     context: { id: string; start: string; evidence: string[]; vendor?: string; operator?: string },
   ): boolean {
     let changed = false;
+    let raisedHere = this.raisedIn.get(out);
+    if (!raisedHere) this.raisedIn.set(out, (raisedHere = new Map()));
     const before = new Map(previous.map((m) => [m.id, m]));
     for (const c of current) {
-      if (before.get(c.mark.id)?.fingerprint !== c.mark.fingerprint) {
+      const mark = before.get(c.mark.id);
+      if (mark?.fingerprint !== c.mark.fingerprint) {
+        if (!mark) raisedHere.set(c.mark.id, c.finding);
         out.findings.push(c.finding);
         changed = true;
       }
       before.delete(c.mark.id);
     }
     for (const gone of before.values()) {
-      out.findings.push(this.withdrawn(gone, context));
       changed = true;
+      // Raised and withdrawn within one output (a batch, a sweep): nobody saw it, so nobody hears of it.
+      const raised = raisedHere.get(gone.id);
+      raisedHere.delete(gone.id);
+      const from = raised ? out.findings.indexOf(raised) : -1;
+      if (from >= 0) out.findings = out.findings.filter((f, i) => i < from || f.id !== gone.id);
+      else out.findings.push(this.withdrawn(gone, context));
     }
     return changed;
   }

@@ -6,9 +6,9 @@
 //           that are not canonical events, with their bytes)
 //   config: `correlate` (processors/correlate/settings.ts)
 // A batch's findings, notices and reconciliations are written before its sessions, and its offsets are
-// committed after both: the session records are the checkpoint. After a restart or a rebalance the stage
-// reloads the sessions of the partitions it owns from rm.sessions; events read again are already in
-// those sessions and change nothing, so nothing is written twice.
+// committed after both: the session records are the checkpoint. After a restart, a rebalance or a failed
+// write the stage rebuilds its state from rm.sessions (the partitions it owns) and rm.reconciliations;
+// events read again are already in those sessions and change nothing, so nothing is written twice.
 import type { ResolvedConfig } from '../../infra/config.ts';
 import type { Consumption, IncomingRecord, MessageBus, TopicRecord } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
@@ -35,7 +35,15 @@ export async function startCorrelateStage(
   bus: MessageBus,
   log: Logger,
 ): Promise<CorrelateStage> {
-  const counters = new Counters('correlate');
+  const counters = new Counters('correlate', [
+    'events',
+    'dead_letters',
+    'duplicates',
+    'late',
+    'findings_written',
+    'notices_written',
+    'sessions_written',
+  ]);
   const topic = (t: (typeof TOPICS)[keyof typeof TOPICS]) => topicName(config, t);
   const group = `${config.namespace}rmwatch.correlate`;
 
@@ -72,9 +80,14 @@ export async function startCorrelateStage(
     counters.inc('sessions_written', out.sessions.length);
   };
 
-  // Tables first: a session is judged against every approval and registry entry there is. The correlator
-  // starts from them as loaded; a change afterwards re-judges what it concerns.
-  const started: { correlator?: Correlator } = {};
+  // The correlator's memory is a cache of the checkpoint (rm.sessions and rm.reconciliations as written)
+  // plus what came since. Whenever the two may differ (a new assignment, or a write that failed after the
+  // correlator had already moved on) it is thrown away and built again from the checkpoint before the next
+  // piece of work; the events after the checkpoint are then read again and judged again, so what a failed
+  // write would have said is said, and nothing is said twice under two names.
+  let correlator: Correlator | undefined;
+  let owned: number[] = [];
+  let stale = true;
   const json = (v: Buffer): unknown => JSON.parse(v.toString('utf8'));
   const counted =
     <T>(name: string, parse: (v: unknown) => T) =>
@@ -87,12 +100,14 @@ export async function startCorrelateStage(
       }
     };
   const changed = (name: string, apply: (c: Correlator) => Output) => {
-    // Before the correlator exists, the table it will start from already holds the change.
-    const c = started.correlator;
-    if (!c) return;
-    void serial(() => write(apply(c))).catch((err: unknown) =>
-      log.error({ err }, `writing what a ${name} change altered failed`),
-    );
+    // Before the correlator exists, the table it will start from already holds the change; a stale one is
+    // rebuilt from the tables as they are now, the change included.
+    if (!correlator) return;
+    void serial(async () => {
+      if (stale) return current();
+      const c = await current();
+      return guarded(c, () => apply(c));
+    }).catch((err: unknown) => log.error({ err }, `writing what a ${name} change altered failed`));
   };
   /** The latest record per key of a table topic as it stands now (damaged records are logged and skipped). */
   async function readTable<T>(name: string, parse: (v: unknown) => T): Promise<ReadonlyMap<string, T>> {
@@ -101,6 +116,8 @@ export async function startCorrelateStage(
     return table.rows;
   }
 
+  // Tables first: a session is judged against every approval and registry entry there is. The correlator
+  // starts from them as loaded; a change afterwards re-judges what it concerns.
   const registry = await followTopicTable(
     bus,
     topic(TOPICS.registry),
@@ -115,32 +132,50 @@ export async function startCorrelateStage(
     log,
     (key, value) => changed('approval', (c) => c.setApproval(key, value)),
   );
-  const correlator = new Correlator({
-    settings: config.correlate,
-    clock: () => new Date().toISOString(),
-    registry: [...registry.rows.values()],
-    approvals: [...approvals.rows.values()],
-  });
-  started.correlator = correlator;
-  for (const r of (await readTable(topic(TOPICS.reconciliations), Reconciliation.parse)).values())
-    correlator.restoreReconciliation(r);
-
-  // Sessions of the partitions this instance owns, reloaded on every (re)assignment.
-  let ready: Promise<void> = Promise.resolve();
-  const reload = (partitions: number[]) => {
-    ready = serial(async () => {
-      correlator.stitcher.clear();
-      const owned = new Set(partitions);
-      let restored = 0;
-      for (const session of (await readTable(topic(TOPICS.sessions), Session.parse)).values())
-        if (session.shard === undefined || owned.has(session.shard)) {
-          correlator.restoreSession(session);
-          restored++;
-        }
-      counters.inc('sessions_restored', restored);
-      log.info({ partitions, sessions: restored }, 'session state reloaded');
-      await write(correlator.reevaluateAll());
+  const rebuild = async (): Promise<Correlator> => {
+    const fresh = new Correlator({
+      settings: config.correlate,
+      clock: () => new Date().toISOString(),
+      registry: [...registry.rows.values()],
+      approvals: [...approvals.rows.values()],
     });
+    for (const r of (await readTable(topic(TOPICS.reconciliations), Reconciliation.parse)).values())
+      fresh.restoreReconciliation(r);
+    const mine = new Set(owned);
+    let restored = 0;
+    for (const session of (await readTable(topic(TOPICS.sessions), Session.parse)).values())
+      if (session.shard === undefined || mine.has(session.shard)) {
+        fresh.restoreSession(session);
+        restored++;
+      }
+    counters.inc('sessions_restored', restored);
+    log.info({ partitions: owned, sessions: restored }, 'session state rebuilt from the checkpoint');
+    correlator = fresh;
+    stale = false;
+    // Approvals or the registry may have changed since the checkpoint was written.
+    await guarded(fresh, () => fresh.reevaluateAll());
+    return fresh;
+  };
+  /** The correlator, rebuilt first if it may have drifted from the checkpoint. */
+  const current = async (): Promise<Correlator> =>
+    stale || correlator === undefined ? rebuild() : correlator;
+  /** Writes what `work` produced; a failure leaves the correlator ahead of the checkpoint, so it is dropped. */
+  async function guarded(c: Correlator, work: () => Output): Promise<void> {
+    const out = work();
+    try {
+      await write(dedupeSessions(out));
+    } catch (err) {
+      if (correlator === c) stale = true;
+      throw err;
+    }
+  }
+  // Built on the first assignment (the group join comes before the first batch).
+  const reload = (partitions: number[]) => {
+    owned = partitions;
+    stale = true;
+    void serial(current).catch((err: unknown) =>
+      log.warn({ err }, 'rebuilding session state failed; the next batch tries again'),
+    );
   };
 
   let lastArrival = Date.now();
@@ -151,8 +186,8 @@ export async function startCorrelateStage(
     fromBeginning: true,
     onAssignment: (assignment) => reload(assignment[eventsTopic] ?? []),
     handler: async (batch) => {
-      await ready;
       await serial(async () => {
+        const correlator = await current();
         lastArrival = Date.now();
         const letters: TopicRecord[] = [];
         const events: { event: CanonicalEvent; shard: number }[] = [];
@@ -166,15 +201,17 @@ export async function startCorrelateStage(
               record: deadLetterRecord('correlate', record, event.error),
             });
         }
-        const { results, output: out } = correlator.ingestBatch(events);
-        for (const result of results) {
-          if (result.kind === 'ignored') counters.inc(`ignored_${result.reason}`);
-          else if (result.kind === 'duplicate') counters.inc('duplicates');
-          else if (result.late) counters.inc('late');
-        }
         await bus.produceAll(letters);
         counters.inc('dead_letters', letters.length);
-        await write(dedupeSessions(out));
+        await guarded(correlator, () => {
+          const { results, output } = correlator.ingestBatch(events);
+          for (const result of results) {
+            if (result.kind === 'ignored') counters.inc(`ignored_${result.reason}`);
+            else if (result.kind === 'duplicate') counters.inc('duplicates');
+            else if (result.late) counters.inc('late');
+          }
+          return output;
+        });
       });
     },
   });
@@ -184,11 +221,13 @@ export async function startCorrelateStage(
   const quietMs = config.correlate.quietSeconds * 1000;
   const tick = setInterval(() => {
     const idle = Date.now() - lastArrival;
-    if (idle < quietMs || !Number.isFinite(correlator.stitcher.newestEvent)) return;
+    if (idle < quietMs) return;
     void serial(async () => {
-      const to = correlator.stitcher.newestEvent + idle;
+      const c = await current();
+      if (!Number.isFinite(c.stitcher.newestEvent)) return;
+      const to = c.stitcher.newestEvent + idle;
       lastArrival = Date.now();
-      await write(correlator.advanceTo(to));
+      await guarded(c, () => c.advanceTo(to));
     }).catch((err: unknown) => log.error({ err }, 'writing what the clock changed failed'));
   }, TICK_MS);
   tick.unref();

@@ -65,7 +65,13 @@ export async function startEvidenceStage(
   store: SearchStore,
   log: Logger,
 ): Promise<EvidenceStage> {
-  const counters = new Counters('evidence');
+  const counters = new Counters('evidence', [
+    'records',
+    'stored',
+    'already_stored',
+    'dead_letters',
+    'failed_batches',
+  ]);
   const group = `${config.namespace}rmwatch.evidence`;
   const kinds = new Map<string, EvidenceKind>([
     [topicName(config, TOPICS.rawSyslog), 'syslog'],

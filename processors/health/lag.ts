@@ -39,7 +39,7 @@ export function startLagSampler(
   store: SearchStore,
   log: Logger,
 ): LagSampler {
-  const counters = new Counters('health');
+  const counters = new Counters('health', ['samples', 'failed_samples']);
   const sample = async (now = new Date()) => {
     const lags = await bus.consumerLag(`${config.namespace}rmwatch.`);
     const result = await store.bulkIndex(lagDocuments(config, lags, now));

@@ -50,7 +50,7 @@ export async function startIndexSink(
   log: Logger,
   options: IndexSinkOptions = {},
 ): Promise<IndexSink> {
-  const counters = new Counters('index');
+  const counters = new Counters('index', ['dead_letters', 'unavailable']);
   const routes = sinkRoutes(config, options.routes ?? ROUTE_NAMES);
   const byTopic = new Map(routes.map((r) => [r.topic, r]));
   const deadLetterTopic = topicName(config, TOPICS.deadLetter);

@@ -27,7 +27,7 @@ export async function startNormalizeStage(
   bus: MessageBus,
   log: Logger,
 ): Promise<NormalizeStage> {
-  const counters = new Counters('normalize');
+  const counters = new Counters('normalize', ['records', 'events', 'dead_letters']);
   const normalizer = new Normalizer();
   const eventsTopic = topicName(config, TOPICS.events);
   const deadLetterTopic = topicName(config, TOPICS.deadLetter);

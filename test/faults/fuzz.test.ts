@@ -104,8 +104,15 @@ function badInputs(next: () => number): { inputs: Input[]; expected: Record<stri
       ),
     });
   }
-  // Syslog cut short: in the timestamp, in the priority, before any message.
-  for (const cut of ['<166>Dec 01 2026 09:0', '<16', '<166>', '<30>Dec  1 09:01:0', 'Dec 01 2026'])
+  // Syslog cut short: in the timestamp, in the priority, before any message, before the user is named.
+  for (const cut of [
+    '<166>Dec 01 2026 09:0',
+    '<16',
+    '<166>',
+    '<30>Dec  1 09:01:0',
+    'Dec 01 2026',
+    '<166>Dec 01 2026 09:01:00 asa01 : %ASA-6-113039: Group <GP_MAINT> User <vnd_ya',
+  ])
     add('normalize', 1, { path: 'syslog', bytes: line(cut) });
   for (const pri of ['<999>not a priority', '<192>Dec 01 2026 09:01:00 asa01 : %ASA-6-113039: x', '<-1>x'])
     add('normalize', 1, { path: 'syslog', bytes: line(pri) });

@@ -252,7 +252,10 @@ describe('no alert lost', () => {
       notifiers: [hook('perm')],
       routes: [{ name: 'main', notifiers: ['perm'] }],
       http: { host: '127.0.0.1', port: 0 },
-      tokens: [{ name: 'viewer', token: VIEWER, role: 'viewer' }],
+      tokens: [
+        { name: 'viewer', token: VIEWER, role: 'viewer' },
+        { name: 'oncall-tanaka', token: ONCALL, role: 'oncall' },
+      ],
     });
     receiver.failNext(400, 1, 'bad payload');
     await sendFindings(s, [finding({ id: 'f-perm', severity: 'low' })]);
@@ -264,6 +267,18 @@ describe('no alert lost', () => {
     expect(listed.body.items.map((r: AlertRecord) => r.alert.id)).toEqual(['f-perm:active:low']);
     const open = await curlApi(`${s.stage.apiUrl}/alerts`, 'GET', { token: VIEWER });
     expect(open.body.total).toBe(1);
+
+    // The receiver is fixed; on-call staff send the alert again, once.
+    const retry = (token: string) =>
+      curlApi(`${s.stage.apiUrl}/alerts/f-perm:active:low/retry`, 'POST', { token });
+    expect((await retry(VIEWER)).status).toBe(403);
+    const since = receiver.requests.length;
+    expect((await retry(ONCALL)).status).toBe(200);
+    await statusIs(s, 'f-perm:active:low', 'delivered');
+    expect(accepted('/perm', since).map(keyOf)).toEqual(['f-perm:active:low']);
+    const again = await retry(ONCALL);
+    expect(again.status).toBe(409);
+    expect(again.body.status).toBe('delivered');
   });
 
   it('a record that is not a finding goes to the dead letters, and the next one still alerts', async () => {

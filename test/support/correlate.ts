@@ -52,6 +52,8 @@ export interface RunOptions {
   settings?: Partial<CorrelateSettings> & { rules?: Partial<CorrelateSettings['rules']> };
   /** Whether to treat the input as complete (analyze); default true. */
   finish?: boolean;
+  /** Events per `ingestBatch` call, as the stage hands over a Kafka batch; default one `ingest` per event. */
+  batch?: number;
 }
 
 export function correlate(lines: readonly RawLine[], options: RunOptions = {}): Outcome {
@@ -84,7 +86,10 @@ export function correlate(lines: readonly RawLine[], options: RunOptions = {}): 
     for (const r of out.reconciliations) reconciliations.set(r.id, r);
     outcome.notices.push(...out.notices);
   };
-  for (const e of events) keep(correlator.ingest(e).output);
+  if (options.batch === undefined) for (const e of events) keep(correlator.ingest(e).output);
+  else
+    for (let i = 0; i < events.length; i += options.batch)
+      keep(correlator.ingestBatch(events.slice(i, i + options.batch).map((event) => ({ event }))).output);
   if (options.finish !== false) keep(correlator.finish());
   outcome.findings = [...latest.values()].filter((f) => f.status === 'active');
   outcome.sessions = [...sessions.values()].filter((s) => s.status !== 'merged');

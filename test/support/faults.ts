@@ -57,7 +57,7 @@ export interface Load {
 }
 
 /** The registry with vendor-b frozen from the load's last day on. */
-function loadRegistry(rounds: number) {
+export function loadRegistry(rounds: number) {
   const frozenSince = `${dayOf(rounds * CASES.length - 1)}T00:00:00Z`;
   return cityRegistry(
     REGISTRY_YAML.replace(
@@ -67,7 +67,7 @@ function loadRegistry(rounds: number) {
   );
 }
 
-const loadApprovals = (rounds: number) =>
+export const loadApprovals = (rounds: number) =>
   Array.from({ length: rounds * CASES.length }, (_, d) =>
     approvalsOf(dayOf(d), CASES[d % CASES.length]?.report !== false),
   ).flat();
@@ -192,7 +192,12 @@ export async function createPipeline(h: Harness, receiver: HttpReceiver): Promis
       },
     }),
   );
-  const env = { ...h.env, RMWATCH_CONFIG: configFile, RMWATCH_LOG_LEVEL: 'warn' };
+  const env = {
+    ...h.env,
+    RMWATCH_CONFIG: configFile,
+    // RMWATCH_FAULTS_STAGE_LOG=info shows what each stage did, for a failing test's message.
+    RMWATCH_LOG_LEVEL: process.env.RMWATCH_FAULTS_STAGE_LOG ?? 'warn',
+  };
   const children = new Map<StageName, ChildProcess>();
   const logs = new Map<StageName, string>();
   const intended = new Set<ChildProcess>();

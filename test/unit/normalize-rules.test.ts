@@ -23,6 +23,33 @@ describe('VPN layer', () => {
     });
   });
 
+  it('an ASA session line cut short before it names the user is a dead letter, not a session of nobody', () => {
+    const full =
+      '<166>Nov 23 2026 09:58:41 asa01 : %ASA-6-113039: Group <GP_MAINT> User <vnd_yamada> IP <203.0.113.5> AnyConnect parent session started.';
+    const normalize = (line: string) =>
+      new Normalizer().normalize({
+        bytes: Buffer.from(line),
+        meta: {
+          received_at: '2026-11-23T00:58:42.000Z',
+          peer: 'asa01',
+          transport: 'tcp',
+          charset: 'utf-8',
+          format: 'syslog',
+          timezone: 'Asia/Tokyo',
+        },
+      });
+    expect(normalize(full)).toMatchObject({ ok: true, events: [{ user: { name: 'vnd_yamada' } }] });
+    for (const cut of [full.indexOf('User <') + 8, full.indexOf(' IP <') + 3, full.indexOf('113039:') + 8])
+      expect(normalize(full.slice(0, cut))).toEqual({
+        ok: false,
+        error: 'vpn.cisco_asa: recognised but not parsable',
+      });
+    const end =
+      '<166>Nov 23 2026 11:02:10 asa01 : %ASA-4-113019: Group = GP_MAINT, Username = vnd_yamada, IP = 203.0.113.5, Session disconnected. Session Type: SSL, Duration: 1h:03m:30s, Bytes xmt: 48211034, Bytes rcv: 1203344, Reason: User Requested';
+    expect(normalize(end)).toMatchObject({ ok: true });
+    expect(normalize(end.slice(0, end.indexOf('Duration')))).toMatchObject({ ok: false });
+  });
+
   it('the VPN-assigned address is kept: it is where the RDP logons later come from', () => {
     const starts = [
       ...byAction(fixture('cisco-asa/test/anyconnect-session.log'), 'vpn_session_start'),

@@ -54,6 +54,14 @@ describe('stage metrics in Prometheus text format', () => {
     expect(types(text).get('rmwatch_normalize_records_total')).toBe('counter');
   });
 
+  it('a declared counter is there at 0 before its first count, so a rate on it starts from a value', () => {
+    const counters = new Counters('normalize', ['records', 'dead_letters']);
+    counters.inc('records', 2);
+    const text = formatStageMetrics('normalize', { healthy: true }, [counters], SAMPLE);
+    expect(samples(text).get('rmwatch_normalize_dead_letters_total')).toBe(0);
+    expect(samples(text).get('rmwatch_normalize_records_total')).toBe(2);
+  });
+
   it('counter names the format does not allow are made safe', () => {
     const counters = new Counters('audit-api');
     counters.inc('responses_2xx');

@@ -32,11 +32,14 @@ export function parse(msg: SyslogMessage): EventDraft | undefined {
     : {};
 
   switch (code) {
+    // A session event that names nobody (a line cut short in transit) would open or close a session of no
+    // one: it is refused and dead-lettered instead.
     case '113039': // AnyConnect parent session started
     case '716001': // WebVPN session started
     case '722022': // SVC connection established
-      return { ...base('vpn_session_start'), ...who };
+      return gui ? { ...base('vpn_session_start'), ...who } : undefined;
     case '722051': {
+      if (!gui) return undefined;
       // Address assigned to session: the VPN address the later RDP logons come from.
       const assigned =
         /IPv4 Address <([^>]*)>/.exec(text)?.[1] ?? /Address <([^>]*)> assigned/.exec(text)?.[1];
@@ -44,28 +47,30 @@ export function parse(msg: SyslogMessage): EventDraft | undefined {
     }
     case '751025': {
       const v = /Remote:([^\s]+?):(\d+) Username:(\S+).*?IPv4 Address=(\S+)/.exec(text);
+      if (!v) return undefined;
       return {
         ...base('vpn_session_start'),
-        user: splitUser(v?.[3]),
-        source: pruned({ ip: cleanIp(v?.[1]), port: toInt(v?.[2]) }),
-        vpn: pruned({ assigned_ip: cleanIp(v?.[4]) }),
+        user: splitUser(v[3]),
+        source: pruned({ ip: cleanIp(v[1]), port: toInt(v[2]) }),
+        vpn: pruned({ assigned_ip: cleanIp(v[4]) }),
       };
     }
     case '716002': // WebVPN session terminated
     case '722023': // SVC connection terminated
-      return { ...base('vpn_session_end'), ...who };
+      return gui ? { ...base('vpn_session_end'), ...who } : undefined;
     case '113019': {
       const d =
         /Group = ([^,]*), Username = ([^,]*), IP = ([^,]*),.*?Duration: ([^,]*), Bytes xmt: (\d+), Bytes rcv: (\d+)/.exec(
           text,
         );
-      const dur = DURATION.exec(d?.[4] ?? '');
+      if (!d) return undefined;
+      const dur = DURATION.exec(d[4] ?? '');
       return {
         ...base('vpn_session_end'),
-        user: splitUser(d?.[2]),
-        source: pruned({ ip: cleanIp(d?.[3]) }),
+        user: splitUser(d[2]),
+        source: pruned({ ip: cleanIp(d[3]) }),
         // xmt is what the ASA sent the client; rcv what it received from the client (the upload).
-        network: pruned({ bytes_out: toInt(d?.[5]), bytes_in: toInt(d?.[6]) }),
+        network: pruned({ bytes_out: toInt(d[5]), bytes_in: toInt(d[6]) }),
         session: dur
           ? {
               duration_s:
