@@ -2,6 +2,7 @@
 // of day and weekday in the configured zone), whether that route's quiet hours hold it, and whether its
 // throttle lets it out now. Pure: every decision takes the clock as an argument.
 import type { Alert } from '../model/alert.ts';
+import { wallClock } from '../processors/normalize/time.ts';
 import { WEEKDAYS, type DailySpan, type Route, type RouteMatch, type Weekday } from './settings.ts';
 
 export interface LocalClock {
@@ -10,24 +11,11 @@ export interface LocalClock {
   minutes: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 export function localClock(at: Date, zone: string): LocalClock {
-  let format = formatters.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(zone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
-  const weekday = WEEKDAYS.find((d) => d === parts.weekday?.toLowerCase());
-  if (!weekday) throw new Error(`no weekday in ${JSON.stringify(parts)}`);
-  return { weekday, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+  const p = wallClock(zone, at.getTime());
+  const weekday = WEEKDAYS[new Date(Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1)).getUTCDay()];
+  if (!weekday) throw new Error(`no weekday for ${JSON.stringify(p)}`);
+  return { weekday, minutes: (p.hour ?? 0) * 60 + (p.minute ?? 0) };
 }
 
 const minutesOf = (clock: string): number => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));

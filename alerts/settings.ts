@@ -108,6 +108,14 @@ export const AlertSettings = z
      * should not be paged for last month. `null` sends whatever the age.
      */
     maxAgeHours: z.number().positive().nullable().default(24),
+    /**
+     * A settled alert (nothing left to send, hold, retry or escalate) leaves the alert table and the API this
+     * long after its last change, so that the table, and the stage's memory, stay bounded; the finding stays
+     * in Elasticsearch. It must outlast `maxAgeHours`: a finding read again (a replay) after its alert left
+     * is then recorded as stale rather than paged twice; with `maxAgeHours: null` nothing stops that. `null`
+     * keeps every alert.
+     */
+    keepSettledDays: z.number().positive().nullable().default(90),
     /** The alert API (list, acknowledge); `null` (the default) turns it off. */
     http: httpListen(8091),
     /** `viewer` may list alerts, `oncall` may also acknowledge them. */
@@ -143,6 +151,13 @@ export const AlertSettings = z
           message: 'a route cannot escalate to itself',
         });
     });
+    if (s.keepSettledDays !== null && s.maxAgeHours !== null && s.maxAgeHours >= s.keepSettledDays * 24)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keepSettledDays'],
+        message:
+          'must be longer than maxAgeHours, or a finding read again after its alert left the table pages again',
+      });
     if (s.http !== null && s.tokens.length === 0)
       ctx.addIssue({
         code: 'custom',

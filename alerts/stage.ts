@@ -31,7 +31,7 @@ import { escalate, shouldEscalate } from './escalation.ts';
 import { createNotifiers, type Notifier } from './notifiers/index.ts';
 import { chooseRoute, releaseDecision } from './routing.ts';
 import type { Route } from './settings.ts';
-import { openAlertTable, type AlertRecord, type AlertTable } from './state.ts';
+import { isSettled, openAlertTable, type AlertRecord, type AlertTable } from './state.ts';
 
 export interface AlertStage {
   counters: Counters;
@@ -72,6 +72,7 @@ export async function startAlertStage(
     'released',
     'escalated',
     'stale',
+    'forgotten',
   ]);
   const topics = {
     findings: topicName(config, TOPICS.findings),
@@ -284,6 +285,18 @@ export async function startAlertStage(
       }
     }
     await Promise.all(work);
+    await forgetSettled(at);
+  };
+
+  /** Settled alerts past `keepSettledDays` leave the table: it is the stage's memory, and read whole at start. */
+  const forgetSettled = async (at: Date) => {
+    if (settings.keepSettledDays === null) return;
+    const before = at.getTime() - settings.keepSettledDays * 86_400_000;
+    const old = (r: AlertRecord) => isSettled(r) && Date.parse(r.updated_at) < before;
+    for (const record of [...table.rows.values()]) {
+      if (!old(record) || inFlight.has(record.alert.id)) continue;
+      if (await table.forget(record.alert.id, old)) counters.inc('forgotten');
+    }
   };
 
   // Start the API and the loop only once the table is whole: both answer from it.

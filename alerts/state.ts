@@ -5,6 +5,8 @@
 //   output: rm.alerts (key: alert id); every change is written, and acknowledged by Kafka, before the
 //           stage goes on (before it commits an input offset, before the next notifier is tried)
 // Records carry a version: an echo of an older write read back from the topic never undoes a newer one.
+// A settled alert past `alerts.keepSettledDays` is taken out with a tombstone (./stage.ts), so that neither
+// the topic nor this table grows for ever.
 import { z } from 'zod';
 import type { MessageBus } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
@@ -25,6 +27,21 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** Statuses that still want someone's attention (`GET /alerts?state=open`). */
 export const OPEN_STATUSES: readonly AlertStatus[] = ['pending', 'held', 'delivered', 'escalated', 'failed'];
+
+/**
+ * Whether the stage is done with an alert: nothing is to be sent, held, retried or escalated any more (it may
+ * still await an acknowledgement nobody is chased for). Only such an alert may leave the table.
+ */
+export function isSettled(record: AlertRecord): boolean {
+  return SETTLED_STATUSES.includes(record.status) && record.next_due === undefined;
+}
+const SETTLED_STATUSES: readonly AlertStatus[] = [
+  'delivered',
+  'escalated',
+  'acknowledged',
+  'stale',
+  'unrouted',
+];
 
 const Delivery = z.object({
   notifier: NonEmptyText,
@@ -91,6 +108,11 @@ export interface AlertTable {
     id: string,
     change: (current: AlertRecord | undefined) => AlertRecord | undefined,
   ): Promise<AlertRecord | undefined>;
+  /**
+   * Takes a record out of the table if `still` holds for its latest version: a tombstone on the topic, so
+   * that compaction drops the key and a restart does not read it back. Resolves true if it was taken out.
+   */
+  forget(id: string, still: (current: AlertRecord) => boolean): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -101,18 +123,35 @@ export async function openAlertTable(
   now: () => Date,
 ): Promise<AlertTable> {
   const rows = new Map<string, AlertRecord>();
+  /**
+   * The last version of each record taken out whose tombstone has not come back yet: until it does, its
+   * older writes still come back and must not bring it in again, and a new record of that id goes on from it.
+   */
+  const forgotten = new Map<string, number>();
   let maxSeq = -1;
   const apply = (record: AlertRecord) => {
     const current = rows.get(record.alert.id);
     if (current && current.version > record.version) return;
+    if (record.version <= (forgotten.get(record.alert.id) ?? -1)) return;
     rows.set(record.alert.id, record);
     maxSeq = Math.max(maxSeq, record.seq);
+  };
+  const tombstone = (id: string) => {
+    const last = forgotten.get(id);
+    forgotten.delete(id);
+    const current = rows.get(id);
+    // Read at start, a tombstone ends what came before it; read back live, not what was written after it.
+    if (current && (last === undefined || current.version <= last)) rows.delete(id);
   };
   const follower = await bus
     .followTable({
       topic,
       onRecord: (incoming) => {
-        if (incoming.key === null || incoming.value === null) return;
+        if (incoming.key === null) return;
+        if (incoming.value === null) {
+          tombstone(incoming.key);
+          return;
+        }
         try {
           apply(decodeAlertRecord(incoming.value));
         } catch (err) {
@@ -130,32 +169,42 @@ export async function openAlertTable(
   await follower.caughtUp;
 
   const chains = new Map<string, Promise<unknown>>();
+  const inTurn = <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    const run = (chains.get(id) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    chains.set(id, settled);
+    void settled.then(() => {
+      if (chains.get(id) === settled) chains.delete(id);
+    });
+    return run;
+  };
   return {
     rows,
     get: (id) => rows.get(id),
     nextSeq: () => ++maxSeq,
-    update(id, change) {
-      const previous = chains.get(id) ?? Promise.resolve();
-      const run = previous.then(async () => {
+    update: (id, change) =>
+      inTurn(id, async () => {
         const current = rows.get(id);
         const proposed = change(current);
         if (!proposed) return undefined;
         const next: AlertRecord = {
           ...proposed,
-          version: (current?.version ?? -1) + 1,
+          version: (current?.version ?? forgotten.get(id) ?? -1) + 1,
           updated_at: now().toISOString(),
         };
         await writeWithRetries(() => bus.produce(topic, [{ key: id, value: JSON.stringify(next) }]));
         apply(next);
         return next;
-      });
-      const settled = run.catch(() => undefined);
-      chains.set(id, settled);
-      void settled.then(() => {
-        if (chains.get(id) === settled) chains.delete(id);
-      });
-      return run;
-    },
+      }),
+    forget: (id, still) =>
+      inTurn(id, async () => {
+        const current = rows.get(id);
+        if (!current || !still(current)) return false;
+        await writeWithRetries(() => bus.produce(topic, [{ key: id, value: null }]));
+        forgotten.set(id, current.version);
+        rows.delete(id);
+        return true;
+      }),
     stop: () => follower.stop(),
   };
 }

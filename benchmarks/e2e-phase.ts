@@ -54,6 +54,8 @@ export interface PhaseResult {
   findingLatency: number[];
   eventLatency: number[];
   usage: ProcessUsage[];
+  /** Stages that exited during the phase, seconds after the load began: its numbers hold only up to then. */
+  stageExits: { stage: string; seconds: number; code: number | null; signal: string | null }[];
   pipeline?: RunningPipeline;
 }
 
@@ -241,6 +243,12 @@ export async function runPhase(
       findingLatency: latency(findingAt),
       eventLatency: latency(eventAt),
       usage,
+      stageExits: pipeline.exits.map((e) => ({
+        stage: e.stage,
+        seconds: Math.round((e.at - t0) / 1000),
+        code: e.code,
+        signal: e.signal,
+      })),
     };
     await pipeline.stop();
     if (options.keep) result.pipeline = pipeline;

@@ -38,9 +38,18 @@ export interface RunningPipeline {
   windowsUrl: string;
   token: string;
   pids: Record<DataPathStage, number>;
+  /** Stages that exited while the pipeline ran (a crash: nobody restarts them here), in order. */
+  exits: StageExit[];
   stop(): Promise<void>;
   /** Deletes the namespace's topics, indices and templates. */
   remove(): Promise<void>;
+}
+
+export interface StageExit {
+  stage: DataPathStage;
+  at: number;
+  code: number | null;
+  signal: string | null;
 }
 
 function freePort(): Promise<number> {
@@ -130,6 +139,8 @@ export async function startPipeline(
   // The stages read only their configuration file: overrides meant for the benchmark stay out of them.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RMWATCH_')));
   const children = new Map<DataPathStage, ChildProcess>();
+  const exits: StageExit[] = [];
+  let stopping = false;
   try {
     for (const stage of DATA_PATH_STAGES) {
       const child = spawn(
@@ -142,6 +153,9 @@ export async function startPipeline(
         },
       );
       children.set(stage, child);
+      child.once('exit', (code, signal) => {
+        if (!stopping) exits.push({ stage, at: Date.now(), code, signal });
+      });
       await started(child, stage);
     }
   } catch (err) {
@@ -159,8 +173,10 @@ export async function startPipeline(
     windowsUrl: `http://127.0.0.1:${windowsPort}/v1/windows/events`,
     token,
     pids,
+    exits,
     // Collectors first, so nothing new arrives while the processors finish their batches.
     async stop() {
+      stopping = true;
       for (const stage of DATA_PATH_STAGES) {
         const child = children.get(stage);
         if (child) await stopped(child);

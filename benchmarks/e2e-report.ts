@@ -30,12 +30,19 @@ function throughput(r: PhaseResult): string {
     .filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / 12)) === 0 || i === all.length - 1)
     .map((p) => `| ${p.t.toFixed(0)} | ${n(p.offered)} | ${n(p.indexed)} | ${n(p.offered - p.indexed)} |`);
   return [
-    `Offered **${n(offered)} events/s** (asked: ${n(r.options.rate)}/s; ${n(r.offered)} events handed to the collectors in ${r.loadSeconds.toFixed(0)} s, ${n(r.heldBack)} held back by a full socket, ${n(r.httpFailures)} refused over HTTP); searchable in \`rm-events\`: **${n(indexed)} events/s** (the last 80% of the run). At the end of the load ${n(backlog)} events were not yet searchable; ${n(r.indexedAfterGrace)} were after ${r.options.graceSeconds} s more. Dead letters: ${n(r.deadLetters)}; findings: ${n(r.findings)}.`,
+    `Offered **${n(offered)} events/s** (asked: ${n(r.options.rate)}/s; ${n(r.offered)} events handed to the collectors in ${r.loadSeconds.toFixed(0)} s, ${n(r.heldBack)} held back by a full socket, ${n(r.httpFailures)} refused over HTTP); searchable in \`rm-events\`: **${n(indexed)} events/s** (the last 80% of the run). At the end of the load ${n(backlog)} events were not yet searchable; ${n(r.indexedAfterGrace)} were after ${r.options.graceSeconds} s more. Dead letters: ${n(r.deadLetters)}; findings: ${n(r.findings)}. ${stageExits(r)}`,
     '',
     '| s | offered | searchable | behind |',
     '|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/** Nobody restarts a stage in the benchmark: one that exits takes its share of the work with it. */
+function stageExits(r: PhaseResult): string {
+  if (r.stageExits.length === 0) return 'Every stage ran to the end.';
+  const list = r.stageExits.map((e) => `${e.stage} at ${e.seconds} s (${e.signal ?? `code ${e.code}`})`);
+  return `**Stages that exited during the run** (not restarted here; what they did not do is missing from the numbers after): ${list.join(', ')}.`;
 }
 
 function latency(r: PhaseResult): string {

@@ -6,6 +6,7 @@
 // which no approval covers: each raises exactly one known `out_of_window` finding.
 import { z } from 'zod';
 import { Scenario } from '../test/support/scenario.ts';
+import { tokyoFields, tokyoWallClock } from '../model/tokyo-time.ts';
 
 /** What the load process (./e2e-load.ts) is told to offer. */
 export const LoadPlan = z.object({
@@ -34,18 +35,12 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const p2 = (n: number) => String(n).padStart(2, '0');
 
-/** Japan time as the scenario writes it ("2026-11-24 09:00:00"). */
-export function tokyo(ms: number): string {
-  const t = new Date(ms + 9 * 3600_000);
-  return `${t.getUTCFullYear()}-${p2(t.getUTCMonth() + 1)}-${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}`;
-}
-
 let snareRecord = 500_000;
 let beatRecord = 900_000;
 
 /** The jump terminal's 4624 as a Snare agent relays it over syslog: the host's local time, English labels. */
 function snareLogon(ms: number, o: { user: string; logonId: string; from: string }): string {
-  const t = new Date(ms + 9 * 3600_000);
+  const t = tokyoFields(ms);
   const head = `${MONTHS[t.getUTCMonth()]} ${p2(t.getUTCDate())} ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}`;
   const long = `${DAYS[t.getUTCDay()]} ${head} ${t.getUTCFullYear()}`;
   const record = snareRecord++;
@@ -108,7 +103,7 @@ export function sessionTraffic(n: number, startMs: number, pool: number): Sessio
   const server = `APP${p2(k % 20)}.city.local`;
   const jumpLogon = `0x${(0x100000 + (n % 0xeffff)).toString(16)}`;
   const serverLogon = `0x${(0x200000 + (n % 0xeffff)).toString(16)}`;
-  const at = (s: number) => tokyo(startMs + s * 1000);
+  const at = (s: number) => tokyoWallClock(startMs + s * 1000);
   const vpn = new Scenario().asaConnect(at(0), { user, from, assigned });
   const windows = new Scenario()
     .gateway(302, at(1), { user, client: assigned, resource: 'JUMP01.city.local' })
@@ -141,7 +136,11 @@ export const markerAccount = (n: number) => `e2emark${n}`;
 export function markerTraffic(n: number, ms: number): { connect: string[]; disconnect: string[] } {
   const user = markerAccount(n);
   const from = `198.51.${octets(n)}`;
-  const connect = new Scenario().asaConnect(tokyo(ms), { user, from, assigned: `10.98.${octets(n)}` });
-  const disconnect = new Scenario().asaDisconnect(tokyo(ms + 2000), { user, from });
+  const connect = new Scenario().asaConnect(tokyoWallClock(ms), {
+    user,
+    from,
+    assigned: `10.98.${octets(n)}`,
+  });
+  const disconnect = new Scenario().asaDisconnect(tokyoWallClock(ms + 2000), { user, from });
   return { connect: connect.lines.map((l) => l.text), disconnect: disconnect.lines.map((l) => l.text) };
 }

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../infra/logger.ts';
 import type { Counters } from '../infra/metrics.ts';
 import { startObservability, type StageObservability } from '../infra/observability.ts';
 import { untilStopped } from './signals.ts';
+import { watchStop } from './stop-deadline.ts';
 import { startNormalizeStage } from '../processors/normalize/stage.ts';
 import { startCorrelateStage } from '../processors/correlate/stage.ts';
 import { startIndexSink } from '../processors/index/sink.ts';
@@ -36,6 +37,12 @@ export const STAGES = [
   'health',
 ] as const;
 export type StageName = (typeof STAGES)[number];
+
+/**
+ * The stop's own deadline is under the 15 s after which `rmwatch start` (cli/pipeline.ts) sends SIGKILL, so
+ * that a stage that cannot stop says why before it is killed.
+ */
+const STOP_DEADLINES = { stopMs: 12_000, lingerMs: 2_000 };
 
 /** A started stage: what it counts, and how it stops. */
 interface RunningStage {
@@ -132,10 +139,15 @@ export async function runStage(stage: StageName, config: ResolvedConfig, parentL
   console.log(`rmwatch ${stage} is running; Ctrl-C stops it.`);
   await untilStopped();
   clearInterval(orphanWatch);
+  const stopping = watchStop(log, STOP_DEADLINES);
   observability?.unavailable('stopping');
+  stopping.step(`stopping the ${stage} stage`);
   await running.stop();
+  stopping.step('closing the Kafka and Elasticsearch clients');
   await releaseClients();
+  stopping.step('closing the health and metrics server');
   await observability?.close();
+  stopping.done();
 }
 
 /**

@@ -70,6 +70,11 @@ export interface ConsumeOptions {
   fetch?: { minBytes?: number; maxWaitMs?: number; maxBytesPerPartition?: number; maxBytes?: number };
   /** Batches of different partitions handled at once (each partition's stay in order); default 1. */
   partitionsConcurrently?: number;
+  /**
+   * How long the group waits for a member that does not heartbeat before it gives the member's partitions
+   * to others; a batch handler that runs longer loses them (default 30 s).
+   */
+  sessionTimeoutMs?: number;
 }
 
 export interface Consumption {
@@ -276,6 +281,7 @@ export function createMessageBus(
         maxWaitTimeInMs: options.fetch?.maxWaitMs,
         maxBytesPerPartition: options.fetch?.maxBytesPerPartition,
         maxBytes: options.fetch?.maxBytes,
+        sessionTimeout: options.sessionTimeoutMs,
       });
       consumers.add(consumer);
       consumer.on(consumer.events.CRASH, (e) => {
@@ -320,9 +326,20 @@ export function createMessageBus(
           }
           const last = batch.lastOffset();
           resolveOffset(last);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ]);
+          try {
+            await consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+            ]);
+          } catch (err) {
+            const lost = groupMembershipLost(err);
+            if (!lost) throw err;
+            log.warn(
+              { topic: batch.topic, partition: batch.partition, reason: lost.type },
+              'the group moved on while the batch was handled (it outlasted the session timeout, or members ' +
+                'changed): its offset is not committed, and the partition is read again by its owner',
+            );
+            throw lost;
+          }
           await heartbeat();
         },
       });
@@ -504,6 +521,26 @@ export function createMessageBus(
     },
   };
 }
+
+/**
+ * The errors that say this member no longer owns its partitions: the group rebalanced without it. kafkajs
+ * rejoins on them, but only when it sees them as such; its retrier hands a failed commit on wrapped in an
+ * error without their type, and that crashes the consumer for good. The original, found here, is what the
+ * batch handler throws instead.
+ */
+export function groupMembershipLost(err: unknown): (Error & { type: string }) | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && MEMBERSHIP_LOST.has(type)) return e as Error & { type: string };
+  }
+  return undefined;
+}
+const MEMBERSHIP_LOST = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+]);
 
 function headerMap(headers: Readonly<Record<string, string>>): Map<Buffer, Buffer> {
   const map = new Map<Buffer, Buffer>();

@@ -14,3 +14,4 @@ export * from './raw.ts';
 export * from './frames.ts';
 export * from './network.ts';
 export * from './alert.ts';
+export * from './tokyo-time.ts';

@@ -3,6 +3,7 @@
 // English, or both (Japanese first). Each notifier lays this out in its receiver's format. Pure.
 import type { Alert } from '../../model/alert.ts';
 import type { RuleId } from '../../model/finding.ts';
+import { tokyoLabel } from '../../model/tokyo-time.ts';
 import type { AlertLinks } from './notifier.ts';
 
 export type Language = 'ja' | 'en';
@@ -41,8 +42,6 @@ export interface AlertMessage {
   /** The whole message as plain text. */
   text: string;
 }
-
-export const DISPLAY_ZONE = 'Asia/Tokyo';
 
 const RULES: Record<RuleId, { ja: string; en: string }> = {
   out_of_window: { ja: '承認時間外の接続', en: 'Connection outside an approved window' },
@@ -132,24 +131,6 @@ function tag(alert: Alert, kind: AlertKind, lang: Language): string {
   return severity;
 }
 
-/** `2026-11-23 14:05 JST`: the display zone is fixed, so its abbreviation is too. */
-export function formatTokyoTime(utc: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
-      timeZone: DISPLAY_ZONE,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date(utc))
-      .map((p) => [p.type, p.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} JST`;
-}
-
 /** Who, for the subject line: `vendor-a / op-1`, or the session when neither is known. */
 function who(alert: Alert): string {
   const names = [alert.vendor, alert.operator].filter((n): n is string => Boolean(n));
@@ -171,7 +152,7 @@ function facts(alert: Alert, kind: AlertKind, lang: Language): Fact[] {
     ['accounts', list(alert.accounts)],
     ['targets', list(alert.targets)],
     ['approval', alert.approval_id ?? LABELS.noApproval[lang]],
-    ['at', formatTokyoTime(alert.at)],
+    ['at', tokyoLabel(alert.at)],
   );
   return rows.map(([key, value]) => ({ label: LABELS[key][lang], value }));
 }

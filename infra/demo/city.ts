@@ -2,7 +2,8 @@
 import { parseRegistryYaml } from '../../collectors/ledger/registry-yaml.ts';
 import type { Approval } from '../../model/approval.ts';
 import type { RegistryRecord } from '../../model/registry.ts';
-import { jstMs, plus, Scenario, type RawLine } from './scenario.ts';
+import { fromTokyoWallClock } from '../../model/tokyo-time.ts';
+import { plus, Scenario, type RawLine } from './scenario.ts';
 
 export const REGISTRY_YAML = `
 vendors:
@@ -26,7 +27,7 @@ export function cityRegistry(yaml = REGISTRY_YAML): RegistryRecord[] {
   return doc.records;
 }
 
-const iso = (local: string) => new Date(jstMs(local)).toISOString();
+const iso = (local: string) => new Date(fromTokyoWallClock(local)).toISOString();
 
 export function approval(o: {
   id: string;

@@ -1,11 +1,13 @@
 // A progress bar on stderr, without a dependency: one line redrawn in place on a terminal; on anything else
 // (a log file, a test) a line every tenth of the way, so the output stays readable.
+import { tokyoWallClock } from '../../model/tokyo-time.ts';
+
 export interface Progress {
   tick(by: number, what: string, at: number): void;
   done(summary: string): void;
 }
 
-const tokyoClock = (ms: number) => new Date(ms + 9 * 3600_000).toISOString().slice(11, 16);
+const tokyoClock = (ms: number) => tokyoWallClock(ms).slice(11, 16);
 
 export function progressBar(
   total: number,

@@ -27,6 +27,7 @@ import { progressBar } from './progress.ts';
 import { startAlertReceiver } from './receiver.ts';
 import { sendDay, type Sent } from './send.ts';
 import { normaliserCatchUp } from './settle.ts';
+import { tokyoDay } from '../../model/tokyo-time.ts';
 
 export interface DemoOptions {
   /** Stop after the summary instead of running until Ctrl-C. */
@@ -52,8 +53,7 @@ export interface DemoSummary {
 }
 
 /** Today in Asia/Tokyo, YYYY-MM-DD. */
-export const tokyoToday = (now = new Date()) =>
-  new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+export const tokyoToday = (now = new Date()) => tokyoDay(now.getTime());
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const note = (text: string) => process.stderr.write(`${text}\n`);

@@ -7,6 +7,7 @@
 // Times are written in Japan time ("2026-11-24 09:00"), as the city reads them; syslog lines carry them as
 // the devices do (local time, no zone), Windows events in UTC.
 import type { RawFormat } from '../../model/raw.ts';
+import { fromTokyoWallClock, tokyoFields, tokyoWallClock } from '../../model/tokyo-time.ts';
 
 export interface RawLine {
   format: RawFormat;
@@ -19,30 +20,13 @@ export interface RawLine {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** "2026-11-24 09:00[:ss]" in Japan time → epoch ms. */
-export function jstMs(local: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local);
-  if (!m) throw new Error(`scenario time must be YYYY-MM-DD HH:mm[:ss]: ${local}`);
-  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return Date.UTC(y, mo - 1, d, h - 9, mi, s);
-}
-
 /** An instant `minutes` after a Japan-time instant, again in Japan time. */
 export function plus(local: string, minutes: number): string {
-  const t = new Date(jstMs(local) + Math.round(minutes * 60_000) + 9 * 3600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
+  return tokyoWallClock(fromTokyoWallClock(local) + Math.round(minutes * 60_000));
 }
 
 function syslogStamp(local: string): string {
-  const t = new Date(jstMs(local) + 9 * 3600_000);
+  const t = tokyoFields(fromTokyoWallClock(local));
   const p = (n: number) => String(n).padStart(2, '0');
   return `${MONTHS[t.getUTCMonth()]} ${p(t.getUTCDate())} ${t.getUTCFullYear()} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
 }
@@ -52,7 +36,8 @@ function rtxStamp(local: string): string {
   return syslogStamp(local).replace(/ \d{4} /, ' ');
 }
 
-const utc = (local: string) => new Date(jstMs(local)).toISOString().replace('.000Z', '.0000000Z');
+const utc = (local: string) =>
+  new Date(fromTokyoWallClock(local)).toISOString().replace('.000Z', '.0000000Z');
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 // Shared by default, so that the scenarios of one test never give two events the same record id (the
@@ -106,7 +91,7 @@ export class Scenario {
   }
 
   private push(line: RawLine, at: string): this {
-    this.lines.push({ ...line, at: jstMs(at) });
+    this.lines.push({ ...line, at: fromTokyoWallClock(at) });
     return this;
   }
 

@@ -5,7 +5,8 @@
 // A bare date as the upper bound means the end of that day, so `from=2026-11-01&to=2026-11-30` is all of
 // November as a person reading a calendar means it.
 import { parseLedgerTime, type TimeResult } from '../../collectors/ledger/times.ts';
-import { wallClock, zonedToEpoch } from '../normalize/time.ts';
+import { tokyoWallClock } from '../../model/tokyo-time.ts';
+import { zonedToEpoch } from '../normalize/time.ts';
 
 export const DISPLAY_ZONE = 'Asia/Tokyo';
 
@@ -35,11 +36,8 @@ export function parseBound(text: string, bound: 'from' | 'to', zone = DISPLAY_ZO
 }
 
 /** `2026-11-24 09:00:00` as the clock in Tokyo shows the instant; empty for no instant. */
-export function displayTime(utc: string | undefined, zone = DISPLAY_ZONE): string {
+export function displayTime(utc: string | undefined): string {
   if (utc === undefined || utc === '') return '';
   const epoch = Date.parse(utc);
-  if (Number.isNaN(epoch)) return utc;
-  const p = wallClock(zone, epoch);
-  const two = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
-  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}:${two(p.second)}`;
+  return Number.isNaN(epoch) ? utc : tokyoWallClock(epoch);
 }

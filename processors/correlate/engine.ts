@@ -51,18 +51,10 @@ export class Correlator {
   private readonly usage = new Map<string, ApprovalUsage>();
   /** Approvals long past whose session summaries were let go (bounded by the approvals there are). */
   private readonly retired = new Set<string>();
-  private readonly overlaps = new Map<
-    string,
-    { start: string; version: number; earlier: SessionState[]; shapes: number; running: Session[] }
-  >();
   /** Per output, the findings it raises that were not raised before it (by id, as first raised). */
   private readonly raisedIn = new WeakMap<Output, Map<string, Finding>>();
-  /** Bumped whenever any session's start, end or status changes: remembered answers go stale. */
-  private shapesVersion = 0;
-  /** Bumped whenever a session appears or its start moves: remembered lists of earlier sessions go stale. */
-  private sessionsVersion = 0;
-  /** Start, end, status of each session when last judged: a change may change its neighbours' findings. */
-  private readonly shapes = new Map<string, string>();
+  /** Each session's shape when last judged (start, end, status): a change may change its neighbours' findings. */
+  private readonly shapes = new Map<string, Shape>();
   private readonly settings: CorrelateSettings;
   private readonly clock: () => string;
 
@@ -181,7 +173,6 @@ export class Correlator {
     if (!force && !this.stitcher.sweepDue()) return;
     const { closed, open, forgotten } = this.stitcher.advance();
     for (const id of forgotten) {
-      this.overlaps.delete(id);
       this.shapes.delete(id);
     }
     // Open sessions only when a time-based rule said it could now answer differently (or never judged).
@@ -212,7 +203,8 @@ export class Correlator {
    */
   private evaluate(ids: readonly string[], out: Output, changed: Set<string> = new Set(ids)): void {
     const queue = new Set(ids);
-    const reshaped: Session[] = [];
+    // Starts (ms) at which how many sessions ran at once changed: sessions that started there are judged again.
+    const moved: [number, number][] = [];
     for (const id of ids) {
       const s = this.stitcher.sessions.get(id);
       if (!s) continue;
@@ -220,21 +212,20 @@ export class Correlator {
       if (s.record.established)
         for (const other of this.stitcher.withAccounts(s.record.accounts))
           if (other.id !== id) queue.add(other.id);
-      const shape = `${s.record.start}|${s.record.end ?? ''}|${s.record.status}|${s.record.established}`;
+      const shape = shapeOf(s.record);
       const before = this.shapes.get(id);
-      if (before === shape) continue;
-      this.shapesVersion++;
-      if (before === undefined || before.split('|')[0] !== s.record.start) this.sessionsVersion++;
+      if (before?.key === shape.key) continue;
       this.shapes.set(id, shape);
-      reshaped.push(s.record);
+      moved.push(...changedStarts(before, shape));
     }
     // A session that appeared, began or ended elsewhere in time (a late one too) changes how many ran at
-    // once when later sessions started: those are judged again.
-    if (reshaped.length > 0) {
-      const earliest = reshaped.reduce((min, r) => (r.start < min ? r.start : min), reshaped[0]?.start ?? '');
-      for (const o of this.stitcher.sessions.values())
-        if (o.record.established && o.record.start >= earliest) queue.add(o.id);
-    }
+    // once when the sessions that started between its old and new bounds began.
+    if (moved.length > 0)
+      for (const o of this.stitcher.sessions.values()) {
+        if (!o.record.established || queue.has(o.id)) continue;
+        const start = Date.parse(o.record.start);
+        if (moved.some(([from, to]) => start >= from && start <= to)) queue.add(o.id);
+      }
     const touchedApprovals = new Set<string>();
     for (const id of queue) {
       const s = this.stitcher.sessions.get(id);
@@ -330,28 +321,19 @@ export class Correlator {
   }
 
   /**
-   * Sessions running when this one started. The sessions that started before it are remembered per session
-   * (until a session appears or moves); which of them still ran is checked each time, as ends change.
+   * Sessions running when this one started, earliest first. Worked out afresh each time it is asked, not
+   * remembered per session: with thousands of sessions in memory at once, such lists grew with the square
+   * of their number.
    */
   private overlapping(r: Session): readonly Session[] {
-    let memo = this.overlaps.get(r.id);
-    if (!memo || memo.start !== r.start || memo.version !== this.sessionsVersion) {
-      const earlier: SessionState[] = [];
-      for (const o of this.stitcher.sessions.values())
-        if (o.id !== r.id && o.record.start <= r.start) earlier.push(o);
-      memo = { start: r.start, version: this.sessionsVersion, earlier, shapes: -1, running: [] };
-      this.overlaps.set(r.id, memo);
+    const start = Date.parse(r.start);
+    const running: Session[] = [];
+    for (const o of this.stitcher.sessions.values()) {
+      const x = o.record;
+      if (o.id !== r.id && x.start <= r.start && x.status !== 'merged' && x.established)
+        if (this.runningUntil(x) > start) running.push(x);
     }
-    // An open session's running time only grows as event time moves on, so the answer changes only when
-    // some session's shape does.
-    if (memo.shapes !== this.shapesVersion) {
-      const start = Date.parse(r.start);
-      memo.running = memo.earlier
-        .map((o) => o.record)
-        .filter((x) => x.status !== 'merged' && x.established && this.runningUntil(x) > start);
-      memo.shapes = this.shapesVersion;
-    }
-    return memo.running;
+    return running.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   }
 
   private runningUntil(s: Session): number {
@@ -567,4 +549,33 @@ function fingerprint(value: unknown): string {
     .update(JSON.stringify(value ?? null))
     .digest('hex')
     .slice(0, 16);
+}
+
+/** What of a session decides how many ran at once when others started: when it ran, if it counts at all. */
+interface Shape {
+  key: string;
+  /** Start and end (ms; open: for ever) of its running time; absent when it does not count. */
+  span?: [number, number];
+}
+
+function shapeOf(r: Session): Shape {
+  const key = `${r.start}|${r.end ?? ''}|${r.status}|${r.established}`;
+  if (!r.established || r.status === 'merged') return { key };
+  const until = r.status === 'open' ? Number.POSITIVE_INFINITY : Date.parse(r.end ?? r.last_seen);
+  return { key, span: [Date.parse(r.start), until] };
+}
+
+/**
+ * The ranges of start times (inclusive) at which a session's change of shape changes what ran at once: where
+ * its old and new running times differ.
+ */
+function changedStarts(before: Shape | undefined, after: Shape): [number, number][] {
+  const a = before?.span;
+  const b = after.span;
+  if (!a && !b) return [];
+  if (!a || !b) return [(a ?? b) as [number, number]];
+  const ranges: [number, number][] = [];
+  if (a[0] !== b[0]) ranges.push([Math.min(a[0], b[0]), Math.max(a[0], b[0])]);
+  if (a[1] !== b[1]) ranges.push([Math.min(a[1], b[1]), Math.max(a[1], b[1])]);
+  return ranges;
 }

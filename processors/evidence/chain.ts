@@ -17,6 +17,7 @@ import { Charset } from '../../model/charset.ts';
 import { Port, UtcTimestamp } from '../../model/common.ts';
 import { evidenceId } from '../../model/ids.ts';
 import { RawFormat, Transport, type ReceiveMetadata } from '../../model/raw.ts';
+import { tokyoDay } from '../../model/tokyo-time.ts';
 
 /** The raw topics kept as evidence, by the last word of their name. */
 export const EVIDENCE_KINDS = ['syslog', 'windows', 'rdgateway'] as const;
@@ -84,13 +85,6 @@ export interface ChainPosition {
   hash: string;
 }
 export const EMPTY_CHAIN: ChainPosition = { seq: 0, hash: GENESIS };
-
-const TOKYO_OFFSET_MS = 9 * 3600_000;
-
-/** The Asia/Tokyo calendar day of an instant. Japan keeps no daylight-saving time, so +9 h is exact. */
-export function tokyoDay(instant: string): string {
-  return new Date(Date.parse(instant) + TOKYO_OFFSET_MS).toISOString().slice(0, 10);
-}
 
 export interface ChainName {
   chain: string;

@@ -12,6 +12,7 @@ import type { SearchStore } from '../../infra/elasticsearch.ts';
 import { indexName, type IndexKind } from '../../infra/index-templates.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
+import { fiscalYearStart } from '../../model/tokyo-time.ts';
 
 /** What decides a record's age, per kind kept by fiscal year. */
 const RECORD_TIME: Partial<Record<IndexKind, string>> = {
@@ -22,15 +23,6 @@ const RECORD_TIME: Partial<Record<IndexKind, string>> = {
   reconciliations: 'checked_at',
   audit: 'at',
 };
-
-const TOKYO_OFFSET_MS = 9 * 3600_000;
-
-/** The first instant (UTC) of the fiscal year `yearsBack` years before the one `now` falls in. */
-export function fiscalYearStart(now: Date, yearsBack: number): Date {
-  const tokyo = new Date(now.getTime() + TOKYO_OFFSET_MS);
-  const fiscalYear = tokyo.getUTCMonth() >= 3 ? tokyo.getUTCFullYear() : tokyo.getUTCFullYear() - 1;
-  return new Date(Date.UTC(fiscalYear - yearsBack, 3, 1) - TOKYO_OFFSET_MS);
-}
 
 /** Whether a monthly index `<base>-YYYY.MM` is older than the current month and `months` before it. */
 export function monthlyIndexExpired(name: string, base: string, now: Date, months: number): boolean {

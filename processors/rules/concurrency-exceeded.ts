@@ -14,9 +14,12 @@ export const concurrencyExceeded: Rule = {
     const active = overlapping();
     if (active.length + 1 <= maxConcurrent) return [];
     const w = who(session, registry);
+    // Beside this session, those that held the terminals when it came (the earliest started): listing every
+    // session open at once would make the finding grow with their number.
+    const holders = active.slice(0, maxConcurrent);
     return [
       {
-        evidence: [session.evidence[0] ?? session.id, ...active.map((o) => o.evidence[0] ?? o.id)],
+        evidence: [session.evidence[0] ?? session.id, ...holders.map((o) => o.evidence[0] ?? o.id)],
         message: `${jst(start)} に ${w.ja} が接続し、同時接続が ${active.length + 1} 件になりました（上限 ${maxConcurrent} 件）。`,
         message_en: `When ${w.en} connected at ${jst(start)}, ${active.length + 1} sessions were open at once (limit ${maxConcurrent}).`,
       },

@@ -1,20 +1,10 @@
 // How findings name people, places and times for a security officer: operators by name, times in Japan time.
 import type { Session, TimelineEntry } from '../../model/session.ts';
 import type { RegistryView } from '../correlate/registry-view.ts';
-
-const JST = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Tokyo',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-});
+import { tokyoLabel } from '../../model/tokyo-time.ts';
 
 /** `2026-11-24 09:00 JST`: stored times are UTC, people read Japan time. */
-export function jst(iso: string | number): string {
-  return `${JST.format(new Date(iso))} JST`;
-}
+export const jst = tokyoLabel;
 
 /** Who the session was: the registered operator and vendor, else the account or VPN user. */
 export function who(session: Session, registry: RegistryView): { ja: string; en: string } {

@@ -23,7 +23,7 @@ export interface RuleContext {
   cover: Cover;
   /** Event time the stage has reached (ms): what "still open" and "overdue" are measured against. */
   asOf: number;
-  /** Other established sessions running when this one started. */
+  /** Other established sessions running when this one started, earliest started first. */
   overlapping: () => readonly Session[];
   /**
    * Until when a session ran (ms): its end; for an open one, now (`asOf`), but no longer than the silence

@@ -197,6 +197,56 @@ describe('a first start', () => {
   });
 });
 
+describe('the alert table stays bounded', () => {
+  it('a settled alert leaves it keepSettledDays after its last change, one still failing stays, and its finding read again is not paged', async () => {
+    let clock = new Date('2026-11-24T02:00:00.000Z');
+    const s = await scene(
+      'alert-keep',
+      {
+        notifiers: [hook('keep')],
+        routes: [{ name: 'main', notifiers: ['keep'] }],
+        maxAgeHours: 24,
+        keepSettledDays: 30,
+      },
+      { now: () => clock },
+    );
+    const settled = 'f-settled:active:high';
+    const refused = 'f-refused:active:high';
+    receiver.failNext(400, 1, 'bad payload');
+    await sendFindings(s, [finding({ id: 'f-refused' })]);
+    await statusIs(s, refused, 'failed');
+    await sendFindings(s, [finding({ id: 'f-settled' })]);
+    await statusIs(s, settled, 'delivered');
+
+    clock = new Date('2026-12-24T01:00:00.000Z');
+    await s.stage.tick();
+    expect(recordOf(s, settled)?.status).toBe('delivered');
+
+    clock = new Date('2026-12-24T03:00:00.000Z');
+    await s.stage.tick();
+    expect(recordOf(s, settled)).toBeUndefined();
+    expect(recordOf(s, refused)?.status).toBe('failed');
+    expect(s.stage.counters.get('forgotten')).toBe(1);
+    // A tombstone: compaction drops the key from rm.alerts.
+    const written = await readTopic(s.h, topicName(s.config, TOPICS.alerts), (records) =>
+      records.some((r) => r.key === settled && r.value === null),
+    );
+    expect(written.filter((r) => r.key === settled).at(-1)?.value).toBeNull();
+
+    // A restart reads the table back without it.
+    await s.stage.stop();
+    await s.start({ now: () => clock });
+    expect(recordOf(s, settled)).toBeUndefined();
+    expect(recordOf(s, refused)?.status).toBe('failed');
+
+    // The same finding read again (a replay) is a month old by now: recorded as stale, not paged again.
+    const since = receiver.requests.length;
+    await sendFindings(s, [finding({ id: 'f-settled' })]);
+    await statusIs(s, settled, 'stale');
+    expect(accepted('/keep', since)).toEqual([]);
+  });
+});
+
 describe('no alert lost', () => {
   it('a receiver that is down gets the alert once it is up again, exactly once', async () => {
     const s = await scene('alert-down', {

@@ -119,6 +119,37 @@ describe('message bus', () => {
     expect((await h.bus.committedOffsets(groupId, topic)).get(0)).toBe('2');
   });
 
+  it('a batch that outlasts the session timeout is not committed; the consumer rejoins and gets it again rather than crash', async () => {
+    const topic = await freshTopic('slow');
+    const groupId = `${h.namespace}slow`;
+    await h.bus.produce(
+      topic,
+      ['x', 'y'].map((value) => ({ key: null, value })),
+    );
+    const deliveries: string[][] = [];
+    const consumption = await h.bus.consume({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      // The broker's least: the first batch outlasts it, so the group drops this member while it works.
+      sessionTimeoutMs: 6000,
+      handler: async (batch) => {
+        deliveries.push(values(batch.records) as string[]);
+        if (deliveries.length === 1) await new Promise((r) => setTimeout(r, 9000));
+      },
+    });
+    await until(() => deliveries.length >= 2, 'the batch handed over again');
+    const committed = () => h.bus.committedOffsets(groupId, topic).then((offsets) => offsets.get(0));
+    const deadline = Date.now() + 30_000;
+    while ((await committed()) !== '2' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await consumption.stop();
+    expect(deliveries).toEqual([
+      ['x', 'y'],
+      ['x', 'y'],
+    ]);
+    expect(await committed()).toBe('2');
+  });
+
   it('records written by kcat are read by the adapter, and records the adapter writes are read by kcat', async () => {
     const topic = await freshTopic('kcat');
     await kcat(['-P', '-t', topic, '-K', '\t'], h.config, 'asa01\tfrom kcat 1\nasa01\tfrom kcat 2 保守\n');

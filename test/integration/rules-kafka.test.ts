@@ -10,6 +10,7 @@ import { cityRegistry, REGISTRY_YAML } from '../support/city.ts';
 import { approvalsOf, CASES, dayOf } from '../support/rule-cases.ts';
 import { createHarness, kcat, readTopic, setupNamespace, type Harness } from '../support/harness.ts';
 import { Scenario, type RawLine } from '../support/scenario.ts';
+import { tokyoDay } from '../../model/tokyo-time.ts';
 
 let h: Harness;
 const running: { stop(): Promise<void> }[] = [];
@@ -91,9 +92,7 @@ describe('every rule through Kafka, with its near-miss twin', () => {
       sessions = (await readTopic(h, topic(TOPICS.sessions), () => false, 3000)).map((r) =>
         Session.parse(JSON.parse(r.value?.toString() ?? '{}')),
       );
-      const startDay = new Map(
-        sessions.map((s) => [s.id, new Date(Date.parse(s.start) + 9 * 3600_000).toISOString().slice(0, 10)]),
-      );
+      const startDay = new Map(sessions.map((s) => [s.id, tokyoDay(s.start)]));
       const latest = new Map(findings.map((f) => [f.id, f]));
       const got = new Set(
         [...latest.values()]

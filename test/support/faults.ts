@@ -21,6 +21,7 @@ import { esCurl, kcat, REPO_ROOT, type Harness } from './harness.ts';
 import type { HttpReceiver } from './receivers.ts';
 import { approvalsOf, CASES, dayOf } from './rule-cases.ts';
 import { Scenario, type RawLine } from './scenario.ts';
+import { tokyoDay } from '../../model/tokyo-time.ts';
 
 /** The fault suite's own stack: ports and folder apart from the default stack (19092/19200, `.stack`). */
 export const FAULT_STACK_ENV = {
@@ -75,8 +76,6 @@ export const loadApprovals = (rounds: number) =>
 /** The load's correlation settings: it spans weeks of device time over two paths that race each other. */
 export const LATENESS_SECONDS = 120 * 86_400;
 
-const dayOfSession = (start: string) => new Date(Date.parse(start) + 9 * 3600_000).toISOString().slice(0, 10);
-
 /**
  * Every rule's case and near-miss twin (test/support/rule-cases.ts), `rounds` times over, each case on a day
  * of its own. Every case that fires must be among the expected findings (only the last round's frozen-vendor
@@ -105,7 +104,7 @@ export function caseLoad(rounds: number): Load {
     settings: { latenessSeconds: LATENESS_SECONDS },
     finish: false,
   });
-  const start = new Map(offline.sessions.map((s) => [s.id, dayOfSession(s.start)]));
+  const start = new Map(offline.sessions.map((s) => [s.id, tokyoDay(s.start)]));
   const findings: Record<string, number> = Object.fromEntries(firing.map((k) => [k, 0]));
   for (const f of offline.findings) {
     const key = `${start.get(f.session_id) ?? '?'} ${f.rule}${f.subject ? `:${f.subject}` : ''}`;
@@ -235,7 +234,13 @@ export async function createPipeline(h: Harness, receiver: HttpReceiver): Promis
     intended.add(child);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     process.kill(-(child.pid as number), signal);
+    // A stage gives itself 14 s to stop (cli/stop-deadline.ts); one still there later counts as a failure.
+    const late = setTimeout(() => {
+      crashes.push(`${stage} did not exit within 20 s of ${signal}`);
+      process.kill(-(child.pid as number), 'SIGKILL');
+    }, 20_000);
     await exited;
+    clearTimeout(late);
   };
 
   return {
@@ -504,7 +509,7 @@ export async function measure(
   })) as { hits?: { total: { value: number } }; aggregations?: { twice: { buckets: unknown[] } } };
 
   const sessions = await allHits(h, `${ns}rm-sessions`);
-  const startDay = new Map(sessions.map((s) => [s._id, dayOfSession(String(s._source.start))]));
+  const startDay = new Map(sessions.map((s) => [s._id, tokyoDay(String(s._source.start))]));
   const findings = await allHits(h, `${ns}rm-findings`);
   const byKey = new Map<string, number>();
   for (const f of findings) {

@@ -11,6 +11,7 @@
 // Responses are flattened into rows: one per innermost bucket (keys by field name, metrics by id), or one per
 // document.
 import type { StoredTarget, BucketAgg, Metric } from '../../dashboards/query.ts';
+import { TOKYO_OFFSET_MS } from '../../model/tokyo-time.ts';
 
 export interface TimeRange {
   from: Date;
@@ -223,7 +224,6 @@ export function variableTermsSearch(
 }
 
 const DAY = 86_400_000;
-const TOKYO_OFFSET = 9 * 3_600_000;
 const UNIT: Record<string, number> = { m: 60_000, h: 3_600_000, d: DAY, w: 7 * DAY, y: 365 * DAY };
 
 /** The range a panel queries: its own relative time (timeFrom) when it has one, else the dashboard's. */
@@ -232,7 +232,7 @@ export function panelRange(panel: { timeFrom?: string }, dashboard: TimeRange, n
   if (!timeFrom) return dashboard;
   if (timeFrom === 'now/d') {
     // Start of today in the dashboard's zone (Asia/Tokyo) until the end of that day.
-    const start = Math.floor((now.getTime() + TOKYO_OFFSET) / DAY) * DAY - TOKYO_OFFSET;
+    const start = Math.floor((now.getTime() + TOKYO_OFFSET_MS) / DAY) * DAY - TOKYO_OFFSET_MS;
     return { from: new Date(start), to: new Date(start + DAY - 1) };
   }
   const m = /^(\d+)([mhdwy])$/.exec(timeFrom);

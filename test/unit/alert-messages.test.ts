@@ -1,7 +1,8 @@
 // What on-call staff read: the subject, the sentence, the facts and the links of an alert, in Japanese,
 // English or both, with times in Asia/Tokyo.
 import { describe, expect, it } from 'vitest';
-import { renderAlert, formatTokyoTime } from '../../alerts/notifiers/message.ts';
+import { renderAlert } from '../../alerts/notifiers/message.ts';
+import { tokyoLabel } from '../../model/tokyo-time.ts';
 import { messageIdFor, mailDomain } from '../../alerts/notifiers/email.ts';
 import { slackPayload } from '../../alerts/notifiers/slack.ts';
 import { teamsPayload } from '../../alerts/notifiers/teams.ts';
@@ -68,8 +69,8 @@ describe('alert message text', () => {
   });
 
   it('shows times in Asia/Tokyo, across the date line', () => {
-    expect(formatTokyoTime('2026-11-23T15:30:00Z')).toBe('2026-11-24 00:30 JST');
-    expect(formatTokyoTime('2026-12-31T23:59:59.999Z')).toBe('2027-01-01 08:59 JST');
+    expect(tokyoLabel('2026-11-23T15:30:00Z')).toBe('2026-11-24 00:30 JST');
+    expect(tokyoLabel('2026-12-31T23:59:59.999Z')).toBe('2027-01-01 08:59 JST');
   });
 
   it('a withdrawn finding says it is no longer a violation', () => {

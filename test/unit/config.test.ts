@@ -139,4 +139,15 @@ describe('configuration', () => {
       expect(shown).not.toContain(secret);
     expect(shown).toContain('https://hooks.slack.com/***');
   });
+  it('settled alerts must stay longer than maxAgeHours, or a finding read again would page twice', () => {
+    const load = (keep: string) =>
+      loadConfig({
+        file: file('keep.yaml', ['alerts:', '  maxAgeHours: 48', `  keepSettledDays: ${keep}`].join('\n')),
+        env: {},
+        cwd: dir,
+      });
+    expect(() => load('1')).toThrow(/alerts.keepSettledDays: must be longer than maxAgeHours/);
+    expect(load('3').alerts.keepSettledDays).toBe(3);
+    expect(load('null').alerts.keepSettledDays).toBeNull();
+  });
 });

@@ -11,7 +11,6 @@ import {
   GENESIS,
   recordBytes,
   recordHash,
-  tokyoDay,
   type ChainVerdict,
   type EvidenceRecord,
 } from '../../processors/evidence/chain.ts';
@@ -59,8 +58,8 @@ const LINES = ['line one', 'line two', SHIFT_JIS, 'line four', 'line five'];
 
 describe('evidence chains', () => {
   it('are per raw topic, source and Asia/Tokyo day', () => {
-    expect(tokyoDay('2026-11-23T14:59:59.999Z')).toBe('2026-11-23');
-    expect(tokyoDay('2026-11-23T15:00:00.000Z')).toBe('2026-11-24');
+    expect(chainOf('windows', 'JUMP01', '2026-11-23T14:59:59.999Z').day).toBe('2026-11-23');
+    expect(chainOf('windows', 'JUMP01', '2026-11-23T15:00:00.000Z').day).toBe('2026-11-24');
     expect(chainOf('windows', 'JUMP01', '2026-12-31T15:30:00Z')).toEqual({
       chain: 'windows/JUMP01/2027-01-01',
       kind: 'windows',

@@ -1,6 +1,7 @@
 // Retention keeps records for whole fiscal years (April to March, Japan time) and events for whole months.
 import { describe, expect, it } from 'vitest';
-import { fiscalYearStart, monthlyIndexExpired } from '../../processors/index/retention.ts';
+import { fiscalYearStart } from '../../model/tokyo-time.ts';
+import { monthlyIndexExpired } from '../../processors/index/retention.ts';
 
 describe('retention periods', () => {
   it('keeps five whole fiscal years before the current one', () => {

@@ -5,6 +5,7 @@ import { cityRegistry, REGISTRY_YAML } from '../support/city.ts';
 import { correlate } from '../support/correlate.ts';
 import { approvalsOf, CASES, dayOf } from '../support/rule-cases.ts';
 import { Scenario, type RawLine } from '../support/scenario.ts';
+import { tokyoDay } from '../../model/tokyo-time.ts';
 
 const registry = cityRegistry(
   REGISTRY_YAML.replace(
@@ -21,9 +22,7 @@ const lines = CASES.flatMap((c, i) => {
 
 function verdicts(order: readonly RawLine[], latenessSeconds: number) {
   const o = correlate(order, { registry, approvals, settings: { latenessSeconds } });
-  const day = new Map(
-    o.sessions.map((s) => [s.id, new Date(Date.parse(s.start) + 9 * 3600_000).toISOString().slice(0, 10)]),
-  );
+  const day = new Map(o.sessions.map((s) => [s.id, tokyoDay(s.start)]));
   const got = new Set(
     o.findings.map((f) => `${day.get(f.session_id)} ${f.rule}${f.subject ? `:${f.subject}` : ''}`),
   );

@@ -324,6 +324,32 @@ describe('concurrency_exceeded', () => {
   it('does not fire for two', () => {
     expect(fired(run(three(DAY, new Scenario(), false), approvals))).not.toContain('concurrency_exceeded');
   });
+  it('is withdrawn when the end of a session, arriving late, shows it was over before the third began', () => {
+    const s = new Scenario()
+      .asaConnect(`${DAY} 09:01`, { user: 'vnd_yamada', from: '203.0.113.5', assigned: '10.99.0.12' })
+      .logon(`${DAY} 09:02`, 'JUMP01.city.local', {
+        user: 'vnd_yamada',
+        from: '10.99.0.12',
+        logonId: '0x10',
+      });
+    three(DAY, new Scenario(), true)
+      .lines.filter((l) => !l.text.includes('vnd_yamada') && !l.text.includes('0x3a1f'))
+      .forEach((l) => s.lines.push(l));
+    s.logoff(`${DAY} 09:03`, 'JUMP01.city.local', { user: 'vnd_yamada', logonId: '0x10' }).asaDisconnect(
+      `${DAY} 09:03`,
+      { user: 'vnd_yamada', from: '203.0.113.5' },
+    );
+    const o = correlate(s.lines, { registry, approvals, settings: { latenessSeconds: 86_400 } });
+    const concurrency = o.written.filter((f) => f.rule === 'concurrency_exceeded');
+    expect(concurrency.map((f) => f.status)).toEqual(['active', 'withdrawn']);
+    expect(fired(o)).not.toContain('concurrency_exceeded');
+  });
+  it('names, beside the session, only those that held the terminals when it came', () => {
+    const o = run(three(DAY, new Scenario(), true), approvals);
+    const f = o.findings.find((x) => x.rule === 'concurrency_exceeded');
+    expect(f?.evidence).toHaveLength(3);
+    expect(f?.message).toContain('同時接続が 3 件');
+  });
 });
 
 describe('frozen_vendor', () => {

@@ -28,7 +28,8 @@ import type { RegistryRecord } from '../../../model/registry.ts';
 import type { Session } from '../../../model/session.ts';
 import { hostKey } from '../../correlate/registry-view.ts';
 import type { DispositionStatus } from './labels.ts';
-import { instant, monthPeriod, tokyoDate, tokyoDateTime, type MonthPeriod } from './month.ts';
+import { tokyoDay } from '../../../model/tokyo-time.ts';
+import { instant, monthPeriod, tokyoDateTime, type MonthPeriod } from './month.ts';
 
 export interface MonthlyReportInput {
   month: string;
@@ -221,7 +222,7 @@ export function buildMonthlyReport(input: MonthlyReportInput): MonthlyReport {
     const vendor = session.vendor ? vendors.get(session.vendor) : undefined;
     const row: LedgerRow = {
       session_id: session.id,
-      date: tokyoDate(startMs),
+      date: tokyoDay(startMs),
       vendor: vendor?.name ?? session.vendor ?? '',
       operator: operatorName(session, operators, approval),
       accounts: [...session.accounts],

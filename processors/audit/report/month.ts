@@ -1,8 +1,6 @@
 // The report's calendar: a month is an Asia/Tokyo calendar month; instants are stored in UTC and shown in
 // Japan time as `YYYY-MM-DD HH:mm`.
-import { wallClock, zonedToEpoch } from '../../normalize/time.ts';
-
-export const REPORT_ZONE = 'Asia/Tokyo';
+import { fromTokyoWallClock, tokyoWallClock } from '../../../model/tokyo-time.ts';
 
 /** Bad input to the report (a month or time that is not one): the caller shows the message as it is. */
 export class MonthlyReportInputError extends Error {
@@ -29,9 +27,7 @@ export function monthPeriod(month: string): MonthPeriod {
       `${JSON.stringify(month)} is not a month (expected YYYY-MM, e.g. 2026-11)`,
     );
   const at = (y: number, mo: number) =>
-    new Date(
-      zonedToEpoch({ year: y, month: mo, day: 1, hour: 0, minute: 0, second: 0 }, REPORT_ZONE),
-    ).toISOString();
+    new Date(fromTokyoWallClock(`${y}-${String(mo).padStart(2, '0')}-01 00:00`)).toISOString();
   return {
     start: at(year, number),
     end: number === 12 ? at(year + 1, 1) : at(year, number + 1),
@@ -46,15 +42,7 @@ export function instant(iso: string, what: string): number {
   return ms;
 }
 
-const pad = (n: number | undefined) => String(n ?? 0).padStart(2, '0');
-
 /** `2026-11-24 09:00`, Japan time. */
 export function tokyoDateTime(epochMs: number): string {
-  const p = wallClock(REPORT_ZONE, epochMs);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
-}
-
-/** `2026-11-24`, Japan time. */
-export function tokyoDate(epochMs: number): string {
-  return tokyoDateTime(epochMs).slice(0, 10);
+  return tokyoWallClock(epochMs).slice(0, 16);
 }
