@@ -90,19 +90,24 @@ function beatLogoff(ms: number, o: { user: string; logonId: string }): string {
 }
 
 const octets = (n: number) => `${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
+/** Three octets: 15 million addresses before one comes round again. */
+const octets3 = (n: number) => `${Math.floor(n / 62_500) % 250}.${octets(n)}`;
 
 /**
  * Background session `n` of an account pool of `pool` vendors' accounts, its events `startMs` on, one to a
- * second. Accounts come round again only after `pool` sessions, so they do not overlap at the rates tried.
+ * second. An account, its addresses and its logon ids come round again only after `pool` sessions: with a
+ * pool large enough, only after the correlator has let the last session of that account go (seven minutes
+ * after its end). Sooner, a session's late Windows events and the next one's router lines interleave, and
+ * the correlator rightly stitches them into one session that grows for as long as the load runs.
  */
 export function sessionTraffic(n: number, startMs: number, pool: number): SessionTraffic {
   const k = n % pool;
   const user = `vnd${k}`;
-  const from = `203.0.${octets(k)}`;
-  const assigned = `10.99.${octets(k)}`;
+  const from = `203.${octets3(k)}`;
+  const assigned = `10.${octets3(k)}`;
   const server = `APP${p2(k % 20)}.city.local`;
-  const jumpLogon = `0x${(0x100000 + (n % 0xeffff)).toString(16)}`;
-  const serverLogon = `0x${(0x200000 + (n % 0xeffff)).toString(16)}`;
+  const jumpLogon = `0x${(0x1000000 + k).toString(16)}`;
+  const serverLogon = `0x${(0x2000000 + k).toString(16)}`;
   const at = (s: number) => tokyoWallClock(startMs + s * 1000);
   const vpn = new Scenario().asaConnect(at(0), { user, from, assigned });
   const windows = new Scenario()

@@ -33,8 +33,11 @@ export const CorrelateSettings = z
      * passing, an idle limit reached) and silent ones closed.
      */
     sweepSeconds: z.number().int().positive().default(60),
-    /** Timeline entries kept per session; connection, end and failure events are always kept. */
-    timelineLimit: z.number().int().positive().default(1000),
+    /**
+     * Timeline entries kept per session; connection, end and failure events up to twice as many. Past that
+     * they are counted (`truncated`). At the default a session record stays well inside Kafka's 1 MB.
+     */
+    timelineLimit: z.number().int().positive().max(1000).default(1000),
     /** The layers every session should show; a session missing one below its deepest layer has a coverage gap. */
     expectedLayers: z.array(SessionLayer).default(['vpn', 'gateway', 'jump']),
     rules: z

@@ -184,11 +184,16 @@ export class Stitcher {
   }
 
   private add(state: SessionState, entry: TimelineEntry): SessionState {
-    // Connections, ends and failures decide the session's shape and rules: they are always kept.
+    // Connections, ends and failures decide the session's shape and rules: they are kept past the limit, up
+    // to twice it. Beyond that, even they are only counted: a session record has to fit in one Kafka
+    // message (1 MB), and one that did not would stop the correlator on it for good.
     const role = roleOf(entry);
     const essential = role === 'start' || role === 'end' || role === 'failure';
-    if (!essential && state.timeline.length >= this.settings.timelineLimit) {
+    const limit = this.settings.timelineLimit * (essential ? 2 : 1);
+    if (state.timeline.length >= limit) {
       state.truncated++;
+      // The count alone changes: the record says so without being derived again.
+      state.record.truncated = state.truncated;
       this.owner.set(entry.id, state.id);
       return state;
     }

@@ -202,3 +202,18 @@ describe('state', () => {
     expect(written.map((f) => [f.id, f.message])).toEqual(straightFindings.map((f) => [f.id, f.message]));
   });
 });
+
+describe('a session that will not end', () => {
+  it('keeps its connections and failures up to twice the timeline limit, then only counts them', () => {
+    const s = new Scenario();
+    for (let i = 0; i < 10; i++)
+      s.asaLoginFailure(`${DAY} 22:${String(10 + i).padStart(2, '0')}`, {
+        user: 'hoshu',
+        from: '192.0.2.66',
+      });
+    const o = correlate(s.lines, { registry, settings: { timelineLimit: 3 } });
+    expect(o.sessions).toHaveLength(1);
+    expect(o.sessions[0]?.timeline).toHaveLength(6);
+    expect(o.sessions[0]?.truncated).toBe(4);
+  });
+});
