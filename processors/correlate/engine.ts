@@ -19,6 +19,7 @@ import { Stitcher, type ApplyResult } from '../sessionize/stitcher.ts';
 import type { SessionState } from '../sessionize/state.ts';
 import { LedgerView } from './ledger-view.ts';
 import { RegistryView } from './registry-view.ts';
+import { RunningIndex } from './running-index.ts';
 import type { CorrelateSettings } from './settings.ts';
 
 export interface Output {
@@ -55,6 +56,8 @@ export class Correlator {
   private readonly raisedIn = new WeakMap<Output, Map<string, Finding>>();
   /** Each session's shape when last judged (start, end, status): a change may change its neighbours' findings. */
   private readonly shapes = new Map<string, Shape>();
+  /** The sessions' running times as last judged, to find those running at once. */
+  private readonly running: RunningIndex;
   private readonly settings: CorrelateSettings;
   private readonly clock: () => string;
 
@@ -64,6 +67,7 @@ export class Correlator {
     this.registry = new RegistryView(options.registry ?? []);
     this.ledger = new LedgerView(options.approvals ?? []);
     this.stitcher = new Stitcher(this.registry, this.settings, this.clock);
+    this.running = new RunningIndex((id) => this.stitcher.sessions.get(id)?.record);
   }
 
   /** One event from `rm.events` (`shard`: its partition). */
@@ -174,6 +178,7 @@ export class Correlator {
     const { closed, open, forgotten } = this.stitcher.advance();
     for (const id of forgotten) {
       this.shapes.delete(id);
+      this.running.delete(id);
     }
     // Open sessions only when a time-based rule said it could now answer differently (or never judged).
     const now = this.stitcher.newestEvent;
@@ -216,6 +221,7 @@ export class Correlator {
       const before = this.shapes.get(id);
       if (before?.key === shape.key) continue;
       this.shapes.set(id, shape);
+      this.running.set(id, shape.span && { start: shape.span[0], end: shape.span[1] });
       moved.push(...changedStarts(before, shape));
     }
     // A session that appeared, began or ended elsewhere in time (a late one too) changes how many ran at
@@ -321,19 +327,11 @@ export class Correlator {
   }
 
   /**
-   * Sessions running when this one started, earliest first. Worked out afresh each time it is asked, not
-   * remembered per session: with thousands of sessions in memory at once, such lists grew with the square
-   * of their number.
+   * Sessions running when this one started, earliest first: from the index of running times, not from a
+   * look at every session (with thousands in memory that was most of the correlator's work).
    */
   private overlapping(r: Session): readonly Session[] {
-    const start = Date.parse(r.start);
-    const running: Session[] = [];
-    for (const o of this.stitcher.sessions.values()) {
-      const x = o.record;
-      if (o.id !== r.id && x.start <= r.start && x.status !== 'merged' && x.established)
-        if (this.runningUntil(x) > start) running.push(x);
-    }
-    return running.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return this.running.runningAt(Date.parse(r.start), r.id, (x) => this.runningUntil(x));
   }
 
   private runningUntil(s: Session): number {
