@@ -19,7 +19,7 @@ import { Stitcher, type ApplyResult } from '../sessionize/stitcher.ts';
 import type { SessionState } from '../sessionize/state.ts';
 import { LedgerView } from './ledger-view.ts';
 import { RegistryView } from './registry-view.ts';
-import { RunningIndex } from './running-index.ts';
+import { RunningIndex, type RunningSpan } from './running-index.ts';
 import type { CorrelateSettings } from './settings.ts';
 
 export interface Output {
@@ -55,7 +55,7 @@ export class Correlator {
   /** Per output, the findings it raises that were not raised before it (by id, as first raised). */
   private readonly raisedIn = new WeakMap<Output, Map<string, Finding>>();
   /** Each session's shape when last judged (start, end, status): a change may change its neighbours' findings. */
-  private readonly shapes = new Map<string, Shape>();
+  private readonly shapes = new Map<string, string>();
   /** The sessions' running times as last judged, to find those running at once. */
   private readonly running: RunningIndex;
   private readonly settings: CorrelateSettings;
@@ -218,11 +218,11 @@ export class Correlator {
         for (const other of this.stitcher.withAccounts(s.record.accounts))
           if (other.id !== id) queue.add(other.id);
       const shape = shapeOf(s.record);
-      const before = this.shapes.get(id);
-      if (before?.key === shape.key) continue;
+      if (this.shapes.get(id) === shape) continue;
       this.shapes.set(id, shape);
-      this.running.set(id, shape.span && { start: shape.span[0], end: shape.span[1] });
-      moved.push(...changedStarts(before, shape));
+      const span = runningSpan(s.record);
+      moved.push(...changedStarts(this.running.spanOf(id), span));
+      this.running.set(id, span);
     }
     // A session that appeared, began or ended elsewhere in time (a late one too) changes how many ran at
     // once when the sessions that started between its old and new bounds began.
@@ -549,31 +549,29 @@ function fingerprint(value: unknown): string {
     .slice(0, 16);
 }
 
-/** What of a session decides how many ran at once when others started: when it ran, if it counts at all. */
-interface Shape {
-  key: string;
-  /** Start and end (ms; open: for ever) of its running time; absent when it does not count. */
-  span?: [number, number];
+/** What of a session, when it changes, may change its neighbours' findings. */
+function shapeOf(r: Session): string {
+  return `${r.start}|${r.end ?? ''}|${r.status}|${r.established}`;
 }
 
-function shapeOf(r: Session): Shape {
-  const key = `${r.start}|${r.end ?? ''}|${r.status}|${r.established}`;
-  if (!r.established || r.status === 'merged') return { key };
-  const until = r.status === 'open' ? Number.POSITIVE_INFINITY : Date.parse(r.end ?? r.last_seen);
-  return { key, span: [Date.parse(r.start), until] };
+/** When a session ran (open: for ever), for counting who ran at once; undefined when it does not count. */
+function runningSpan(r: Session): RunningSpan | undefined {
+  if (!r.established || r.status === 'merged') return undefined;
+  const end = r.status === 'open' ? Number.POSITIVE_INFINITY : Date.parse(r.end ?? r.last_seen);
+  return { start: Date.parse(r.start), end };
 }
 
 /**
  * The ranges of start times (inclusive) at which a session's change of shape changes what ran at once: where
  * its old and new running times differ.
  */
-function changedStarts(before: Shape | undefined, after: Shape): [number, number][] {
-  const a = before?.span;
-  const b = after.span;
-  if (!a && !b) return [];
-  if (!a || !b) return [(a ?? b) as [number, number]];
+function changedStarts(a: RunningSpan | undefined, b: RunningSpan | undefined): [number, number][] {
+  if (!a || !b) {
+    const only = a ?? b;
+    return only ? [[only.start, only.end]] : [];
+  }
   const ranges: [number, number][] = [];
-  if (a[0] !== b[0]) ranges.push([Math.min(a[0], b[0]), Math.max(a[0], b[0])]);
-  if (a[1] !== b[1]) ranges.push([Math.min(a[1], b[1]), Math.max(a[1], b[1])]);
+  if (a.start !== b.start) ranges.push([Math.min(a.start, b.start), Math.max(a.start, b.start)]);
+  if (a.end !== b.end) ranges.push([Math.min(a.end, b.end), Math.max(a.end, b.end)]);
   return ranges;
 }

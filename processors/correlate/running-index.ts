@@ -35,6 +35,11 @@ export class RunningIndex {
     else this.ended.splice(this.firstEndingAfter(span.end, true), 0, { end: span.end, id });
   }
 
+  /** A session's running time as last set. */
+  spanOf(id: string): RunningSpan | undefined {
+    return this.spans.get(id);
+  }
+
   delete(id: string): void {
     const before = this.spans.get(id);
     if (before) this.remove(id, before);
@@ -47,20 +52,15 @@ export class RunningIndex {
    */
   runningAt(at: number, except: string, openUntil: (s: Session) => number): Session[] {
     const found: { start: number; record: Session }[] = [];
-    const take = (id: string, start: number) => {
-      const record = id === except ? undefined : this.recordOf(id);
-      if (record) found.push({ start, record });
-    };
-    for (const id of this.open) {
+    const take = (id: string, stillRunning?: (record: Session) => boolean) => {
       const span = this.spans.get(id);
+      if (id === except || !span || span.start > at) return;
       const record = this.recordOf(id);
-      if (span && record && span.start <= at && openUntil(record) > at) take(id, span.start);
-    }
-    for (let i = this.firstEndingAfter(at, false); i < this.ended.length; i++) {
-      const e = this.ended[i] as Ended;
-      const span = this.spans.get(e.id);
-      if (span && span.start <= at) take(e.id, span.start);
-    }
+      if (record && (stillRunning?.(record) ?? true)) found.push({ start: span.start, record });
+    };
+    for (const id of this.open) take(id, (record) => openUntil(record) > at);
+    for (let i = this.firstEndingAfter(at, false); i < this.ended.length; i++)
+      take((this.ended[i] as Ended).id);
     found.sort((a, b) =>
       a.start !== b.start
         ? a.start - b.start
