@@ -28,10 +28,10 @@ export default defineConfig({
           include: ['test/faults/**/*.test.ts'],
           // A stack of its own (ports and folder apart from the default one): these tests kill its servers.
           env: {
-            RMWATCH_KAFKA_PORT: '39092',
-            RMWATCH_KAFKA_CONTROLLER_PORT: '39093',
-            RMWATCH_ES_PORT: '39200',
-            RMWATCH_ES_TRANSPORT_PORT: '39300',
+            RMWATCH_KAFKA_PORT: '28092',
+            RMWATCH_KAFKA_CONTROLLER_PORT: '28093',
+            RMWATCH_ES_PORT: '28200',
+            RMWATCH_ES_TRANSPORT_PORT: '28300',
             RMWATCH_STACK_DIR: '.stack-faults',
           },
           globalSetup: ['test/faults/stack.ts'],

@@ -1,4 +1,4 @@
-// Global setup of the fault suite: its own embedded Kafka and Elasticsearch (ports 39092/39200, folder
+// Global setup of the fault suite: its own embedded Kafka and Elasticsearch (ports 28092/28200, folder
 // `.stack-faults`), because its tests kill and restart the servers while other tests use the default stack.
 // The environment is passed to the stack explicitly, never set on this process: the integration project's
 // global setup runs in the same process and must keep the default ports.

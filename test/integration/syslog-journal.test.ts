@@ -21,9 +21,9 @@ beforeAll(async () => {
   const env = {
     ...shared.env,
     RMWATCH_STACK_DIR: mkdtempSync(join(tmpdir(), 'rmwatch-journal-stack-')),
-    // Apart from the default stack (9092) and the fault suite's (39092), which is up during this run too.
-    RMWATCH_KAFKA_PORT: '39592',
-    RMWATCH_KAFKA_CONTROLLER_PORT: '39593',
+    // Apart from the default stack (19092) and the fault suite's (28092), which is up during this run too.
+    RMWATCH_KAFKA_PORT: '28592',
+    RMWATCH_KAFKA_CONTROLLER_PORT: '28593',
     RMWATCH_ES_URL: shared.config.elasticsearch.url,
   };
   await shared.cleanup();

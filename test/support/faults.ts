@@ -25,10 +25,10 @@ import { tokyoDay } from '../../model/tokyo-time.ts';
 
 /** The fault suite's own stack: ports and folder apart from the default stack (19092/19200, `.stack`). */
 export const FAULT_STACK_ENV = {
-  RMWATCH_KAFKA_PORT: '39092',
-  RMWATCH_KAFKA_CONTROLLER_PORT: '39093',
-  RMWATCH_ES_PORT: '39200',
-  RMWATCH_ES_TRANSPORT_PORT: '39300',
+  RMWATCH_KAFKA_PORT: '28092',
+  RMWATCH_KAFKA_CONTROLLER_PORT: '28093',
+  RMWATCH_ES_PORT: '28200',
+  RMWATCH_ES_TRANSPORT_PORT: '28300',
   RMWATCH_STACK_DIR: '.stack-faults',
 } as const;
 
@@ -39,7 +39,7 @@ export function faultStackConfig(): ResolvedConfig {
 /** Refuses to run against the shared stack: a fault test kills servers, and others use the default ones. */
 export function assertOwnStack(config: ResolvedConfig): void {
   if (config.stack.kafkaPort !== Number(FAULT_STACK_ENV.RMWATCH_KAFKA_PORT))
-    throw new Error(`the fault suite must run on its own stack (port 39092), not ${config.kafka.brokers}`);
+    throw new Error(`the fault suite must run on its own stack (port 28092), not ${config.kafka.brokers}`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
