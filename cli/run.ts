@@ -141,11 +141,11 @@ export async function runStage(stage: StageName, config: ResolvedConfig, parentL
   clearInterval(orphanWatch);
   const stopping = watchStop(log, STOP_DEADLINES);
   observability?.unavailable('stopping');
-  stopping.step(`stopping the ${stage} stage`);
+  stopping.step(`the ${stage} stage`);
   await running.stop();
-  stopping.step('closing the Kafka and Elasticsearch clients');
+  stopping.step('the Kafka and Elasticsearch clients');
   await releaseClients();
-  stopping.step('closing the health and metrics server');
+  stopping.step('the health and metrics server');
   await observability?.close();
   stopping.done();
 }

@@ -24,6 +24,7 @@ export interface StopDeadlines {
 export function watchStop(log: Logger, deadlines: StopDeadlines): StopWatch {
   const exit = deadlines.exit ?? ((code: number) => process.exit(code));
   const openResources = deadlines.openResources ?? (() => process.getActiveResourcesInfo());
+  const began = Date.now();
   let step = 'stopping';
   // Unreferenced: they end a process that would otherwise not end, and never keep one alive.
   const overdue = setTimeout(() => {
@@ -37,9 +38,12 @@ export function watchStop(log: Logger, deadlines: StopDeadlines): StopWatch {
   return {
     step(name) {
       step = name;
+      // Each step on its own line: a stop that is slow says where its time went.
+      log.info({ step, ms: Date.now() - began }, `stopping: ${name}`);
     },
     done() {
       clearTimeout(overdue);
+      log.info({ ms: Date.now() - began }, 'stopped');
       setTimeout(() => {
         log.warn({ open: openResources() }, 'stopped, but something still holds the process; exiting');
         exit(typeof process.exitCode === 'number' ? process.exitCode : 0);

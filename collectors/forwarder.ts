@@ -65,11 +65,12 @@ export class Forwarder {
 
   /** Resolves when everything sent so far is in Kafka (not merely journaled). */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || !this.journal.isEmpty || this.pumping) {
-      this.schedule(0);
+    while (!this.closed && (this.queue.length > 0 || !this.journal.isEmpty || this.pumping)) {
+      // The pump starts now rather than after its linger: waiting on anything that does not give the event
+      // loop a turn (a timer still to fire) would spin here for good, and starve every timer, the stop's
+      // deadline included.
       this.wake?.();
-      await (this.pumping ?? Promise.resolve());
-      if (this.closed) return;
+      await (this.pumping ?? this.pump());
     }
   }
 
@@ -86,17 +87,22 @@ export class Forwarder {
     if (this.closed || this.pumping) return;
     if (this.timer && delayMs > 0) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pumping = this.pump().finally(() => {
-        this.pumping = undefined;
-        if (!this.closed && (this.queue.length > 0 || !this.journal.isEmpty))
-          this.schedule(this.settings.lingerMs);
-      });
-    }, delayMs);
+    this.timer = setTimeout(() => void this.pump(), delayMs);
   }
 
-  private async pump(): Promise<void> {
+  /** Runs the pump, or joins the one running. */
+  private pump(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pumping ??= this.forward().finally(() => {
+      this.pumping = undefined;
+      if (!this.closed && (this.queue.length > 0 || !this.journal.isEmpty))
+        this.schedule(this.settings.lingerMs);
+    });
+    return this.pumping;
+  }
+
+  private async forward(): Promise<void> {
     while (!this.closed && (this.queue.length > 0 || !this.journal.isEmpty)) {
       if (!this.journal.isEmpty) {
         // Order: whatever is queued now came after what is journaled.

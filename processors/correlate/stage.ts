@@ -237,9 +237,9 @@ export async function startCorrelateStage(
     counters,
     async stop() {
       clearInterval(tick);
-      await consumption.stop();
+      // The tables only read: they stop beside the consumer, each stop waiting out a fetch in flight at once.
+      await Promise.all([consumption.stop(), registry.stop(), approvals.stop()]);
       await chain;
-      await Promise.all([registry.stop(), approvals.stop()]);
     },
   };
 }

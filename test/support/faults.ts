@@ -2,8 +2,16 @@
 // killing it never touches the stack the other tests use), the pipeline run as separate processes
 // (`rmwatch run <stage>`), a steady load whose events and findings are known in advance, the faults
 // themselves, and the counts the suite checks and prints.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +169,74 @@ async function freePort(): Promise<number> {
   });
 }
 
+const REPORT_FLAGS = (dir: string) => [
+  '--report-on-signal',
+  '--report-signal=SIGUSR2',
+  `--report-dir=${dir}`,
+];
+
+/** The parts of a stage's diagnostic report that tell why it is still there: stacks, open handles, threads. */
+function diagnosticReport(dir: string, pid: number): string {
+  const file = readdirSync(dir).find((f) => f.startsWith('report.') && f.includes(`.${pid}.`));
+  if (!file) return '(none written: the process did not answer SIGUSR2)';
+  const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    javascriptStack?: { message?: string; stack?: string[] };
+    nativeStack?: Array<{ symbol?: string }>;
+    libuv?: Array<{ type?: string; is_active?: boolean; is_referenced?: boolean; remoteEndpoint?: unknown }>;
+    workers?: unknown[];
+  };
+  const handles = (report.libuv ?? []).filter((h) => h.is_active);
+  return JSON.stringify(
+    {
+      javascriptStack: report.javascriptStack,
+      nativeStack: (report.nativeStack ?? []).slice(0, 25).map((f) => f.symbol),
+      activeHandles: handles,
+      workers: (report.workers ?? []).length,
+      file: join(dir, file),
+    },
+    null,
+    1,
+  );
+}
+
+/**
+ * What each thread of a process is doing, as the kernel sees it, and their native stacks where gdb is at
+ * hand: a process that does not answer SIGUSR2 is stuck outside JavaScript.
+ */
+function threadsOf(pid: number): string {
+  const lines: string[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const at = `/proc/${pid}/task/${tid}`;
+      const read = (f: string) => {
+        try {
+          return readFileSync(`${at}/${f}`, 'utf8').trim();
+        } catch {
+          return '?';
+        }
+      };
+      const state = read('stat')
+        .replace(/^.*\) /, '')
+        .split(' ')[0];
+      lines.push(`${tid} ${read('comm')} state=${state} wchan=${read('wchan')}`);
+    }
+  } catch (err) {
+    return `(cannot read /proc/${pid}: ${(err as Error).message})`;
+  }
+  const gdb = spawnSync('gdb', ['-p', String(pid), '-batch', '-ex', 'thread apply all bt 15'], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+  if (gdb.status === 0)
+    lines.push(
+      gdb.stdout
+        .split('\n')
+        .filter((l) => /^(Thread|#)/.test(l))
+        .join('\n'),
+    );
+  return lines.join('\n');
+}
+
 /** Writes the pipeline's configuration: the collectors on free ports, alerts to `receiver`'s webhook. */
 export async function createPipeline(h: Harness, receiver: HttpReceiver): Promise<Pipeline> {
   const dir = mkdtempSync(join(tmpdir(), 'rmwatch-faults-'));
@@ -209,7 +285,9 @@ export async function createPipeline(h: Harness, receiver: HttpReceiver): Promis
     const from = existsSync(logFile) ? statSync(logFile).size : 0;
     const out = openSync(logFile, 'a');
     // A process group of its own, so that a kill reaches the stage and nothing else.
-    const child = spawn(process.execPath, ['cli/rmwatch.mjs', 'run', stage], {
+    // SIGUSR2 makes Node write a diagnostic report (stacks, open handles) into `dir`: the evidence for a stage
+    // that does not exit when told to.
+    const child = spawn(process.execPath, [...REPORT_FLAGS(dir), 'cli/rmwatch.mjs', 'run', stage], {
       cwd: REPO_ROOT,
       env,
       detached: true,
@@ -234,13 +312,28 @@ export async function createPipeline(h: Harness, receiver: HttpReceiver): Promis
     intended.add(child);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     process.kill(-(child.pid as number), signal);
-    // A stage gives itself 14 s to stop (cli/stop-deadline.ts); one still there later counts as a failure.
-    const late = setTimeout(() => {
-      crashes.push(`${stage} did not exit within 20 s of ${signal}`);
-      process.kill(-(child.pid as number), 'SIGKILL');
+    // A stage gives itself 14 s to stop (cli/stop-deadline.ts); one still there later counts as a failure,
+    // told with what the stage was doing.
+    let late = false;
+    const overdue = setTimeout(() => {
+      late = true;
+      process.kill(child.pid as number, 'SIGUSR2');
     }, 20_000);
+    let threads = '';
+    const gaveUp = setTimeout(() => {
+      threads = threadsOf(child.pid as number);
+      process.kill(-(child.pid as number), 'SIGKILL');
+    }, 25_000);
     await exited;
-    clearTimeout(late);
+    clearTimeout(overdue);
+    clearTimeout(gaveUp);
+    if (late)
+      crashes.push(
+        `${stage} did not exit within 20 s of ${signal}\n` +
+          `--- its log:\n${readFileSync(logs.get(stage) as string, 'utf8').slice(-4000)}\n` +
+          `--- its diagnostic report:\n${diagnosticReport(dir, child.pid as number)}\n` +
+          `--- its threads 25 s after ${signal}:\n${threads || '(it exited before)'}`,
+      );
   };
 
   return {
