@@ -70,7 +70,7 @@ export class Forwarder {
       // loop a turn (a timer still to fire) would spin here for good, and starve every timer, the stop's
       // deadline included.
       this.wake?.();
-      await (this.pumping ?? this.pump());
+      await this.pump();
     }
   }
 

@@ -48,12 +48,11 @@ describe('a stage told to stop', () => {
     expect(exits).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(exits).toEqual([1]);
-    expect(lines.at(-1)).toMatchObject({
-      level: 50,
-      step: 'closing the Kafka client',
-      open: ['TCPSocketWrap', 'Timeout'],
-    });
-    expect(lines.at(-1)?.msg).toContain('did not stop within 12 s');
+    expect(lines).toMatchObject([
+      { level: 30, msg: 'stopping: closing the Kafka client', ms: 0 },
+      { level: 50, step: 'closing the Kafka client', open: ['TCPSocketWrap', 'Timeout'] },
+    ]);
+    expect(lines[1]?.msg).toContain('did not stop within 12 s');
   });
 
   it('that stopped but is held by a handle left open exits a little later, with its own exit code', () => {
@@ -62,6 +61,9 @@ describe('a stage told to stop', () => {
     process.exitCode = 3;
     vi.advanceTimersByTime(12_000);
     expect(exits).toEqual([3]);
-    expect(lines.at(-1)).toMatchObject({ level: 40, open: ['TCPSocketWrap', 'Timeout'] });
+    expect(lines).toMatchObject([
+      { level: 30, msg: 'stopped', ms: 0 },
+      { level: 40, open: ['TCPSocketWrap', 'Timeout'] },
+    ]);
   });
 });
