@@ -23,7 +23,8 @@ export interface CorrelateRun {
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-const heap = () => {
+/** The V8 heap in use after full garbage collections. */
+export const heap = () => {
   gc();
   gc();
   return process.memoryUsage().heapUsed;

@@ -10,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { loadRegistryCommand } from '../collectors/ledger/commands.ts';
 import type { ResolvedConfig } from '../infra/config.ts';
 import { createSearchStore } from '../infra/elasticsearch.ts';
 import { createMessageBus } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
 import { runSetup } from '../infra/setup.ts';
 import { TOPICS, topicName } from '../infra/topics.ts';
+import { BENCH_REGISTRY_YAML } from './e2e-traffic.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -135,9 +137,24 @@ export async function startPipeline(
   } finally {
     await Promise.all([bus.close(), store.close()]);
   }
+  // The city's registry, loaded as an operator loads it (`rmwatch registry load`), before any stage starts.
+  const registryFile = join(work, 'registry.yaml');
+  writeFileSync(registryFile, BENCH_REGISTRY_YAML);
+  const refused: string[] = [];
+  const loaded = await loadRegistryCommand(
+    config,
+    log,
+    registryFile,
+    { write: () => true },
+    {
+      write: (text: string) => refused.push(text),
+    },
+  );
+  if (loaded !== 0) throw new Error(`the benchmark's registry was refused: ${refused.join('')}`);
 
   // The stages read only their configuration file: overrides meant for the benchmark stay out of them.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RMWATCH_')));
+  const flags = stageFlags(process.env.RMWATCH_BENCH_STAGE_FLAGS);
   const children = new Map<DataPathStage, ChildProcess>();
   const exits: StageExit[] = [];
   let stopping = false;
@@ -145,7 +162,7 @@ export async function startPipeline(
     for (const stage of DATA_PATH_STAGES) {
       const child = spawn(
         process.execPath,
-        [join(ROOT, 'cli', 'rmwatch.mjs'), '--config', configFile, 'run', stage],
+        [...(flags.get(stage) ?? []), join(ROOT, 'cli', 'rmwatch.mjs'), '--config', configFile, 'run', stage],
         {
           cwd: ROOT,
           env,
@@ -196,4 +213,24 @@ export async function startPipeline(
       }
     },
   };
+}
+
+/**
+ * RMWATCH_BENCH_STAGE_FLAGS: node flags for some stages, to see where their time goes, e.g.
+ * `correlate=--cpu-prof --cpu-prof-dir=/tmp/prof;normalize=--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ */
+function stageFlags(text: string | undefined): Map<string, string[]> {
+  const flags = new Map<string, string[]>();
+  for (const part of (text ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at <= 0) continue;
+    flags.set(
+      part.slice(0, at).trim(),
+      part
+        .slice(at + 1)
+        .split(' ')
+        .filter(Boolean),
+    );
+  }
+  return flags;
 }

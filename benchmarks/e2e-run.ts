@@ -5,6 +5,7 @@
 //   RMWATCH_BENCH_SOAK_SECONDS  soak (default 600)               RMWATCH_BENCH_SOAK_RATE soak events/s (default:
 //                                                                 70% of what the sustained run made searchable)
 //   RMWATCH_BENCH_E2E_GRACE     seconds markers may take after the load ends (30)
+//   RMWATCH_BENCH_STAGE_FLAGS   node flags per stage, e.g. `correlate=--cpu-prof --cpu-prof-dir=/tmp/prof`
 // The stack's own RMWATCH_* port and folder variables put it beside another stack (e.g. one tests use).
 import { loadavg } from 'node:os';
 import { loadConfig } from '../infra/config.ts';

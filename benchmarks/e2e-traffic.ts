@@ -8,6 +8,23 @@ import { z } from 'zod';
 import { Scenario } from '../test/support/scenario.ts';
 import { tokyoFields, tokyoWallClock } from '../model/tokyo-time.ts';
 
+/**
+ * The city the traffic comes into, as its registry says (DESIGN.md §8): the jump terminal and the gateway the
+ * sessions pass, the city's own network, and the VPN's address pools (background sessions get addresses from
+ * 100.64.0.0/10, markers from 10.98.0.0/16). Without it the correlator cannot tell the jump terminal's address
+ * on the servers from a vendor's, and every server logon relayed by the jump terminal joins one session.
+ * The vendors' accounts are not registered: there are millions of them.
+ */
+export const BENCH_REGISTRY_YAML = `
+vendors:
+  - { id: vendor-bench, name: 負荷試験保守株式会社, frozen: false, sources: [203.0.0.0/8, 198.51.0.0/16] }
+jump_hosts:    [ { name: JUMP01, ip: 10.20.0.5 } ]
+gateways:      [ { name: RDGW01, ip: 10.20.0.6 } ]
+internal_networks: [10.20.0.0/16]
+vpn_pools:     [100.64.0.0/10, 10.98.0.0/16]
+generic_accounts: [administrator, admin, guest, hoshu, maint, vendor]
+`;
+
 /** What the load process (./e2e-load.ts) is told to offer. */
 export const LoadPlan = z.object({
   syslogPort: z.number().int().positive(),
@@ -104,7 +121,7 @@ export function sessionTraffic(n: number, startMs: number, pool: number): Sessio
   const k = n % pool;
   const user = `vnd${k}`;
   const from = `203.${octets3(k)}`;
-  const assigned = `10.${octets3(k)}`;
+  const assigned = `100.${64 + (Math.floor(k / 62_500) % 64)}.${octets(k)}`;
   const server = `APP${p2(k % 20)}.city.local`;
   const jumpLogon = `0x${(0x1000000 + k).toString(16)}`;
   const serverLogon = `0x${(0x2000000 + k).toString(16)}`;

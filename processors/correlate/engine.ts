@@ -58,6 +58,11 @@ export class Correlator {
   private readonly shapes = new Map<string, string>();
   /** The sessions' running times as last judged, to find those running at once. */
   private readonly running: RunningIndex;
+  /**
+   * Each session record's last event (ms), read once per record: every judgement of who ran at once asks it
+   * of every open session. A record is replaced, not changed, when its session changes.
+   */
+  private readonly lastSeen = new WeakMap<Session, number>();
   private readonly settings: CorrelateSettings;
   private readonly clock: () => string;
 
@@ -225,13 +230,10 @@ export class Correlator {
       this.running.set(id, span);
     }
     // A session that appeared, began or ended elsewhere in time (a late one too) changes how many ran at
-    // once when the sessions that started between its old and new bounds began.
-    if (moved.length > 0)
-      for (const o of this.stitcher.sessions.values()) {
-        if (!o.record.established || queue.has(o.id)) continue;
-        const start = Date.parse(o.record.start);
-        if (moved.some(([from, to]) => start >= from && start <= to)) queue.add(o.id);
-      }
+    // once when the sessions that started between its old and new bounds began (found by start in the index
+    // of running times: established sessions are all there).
+    for (const [from, to] of moved)
+      for (const other of this.running.startedWithin(from, to)) queue.add(other);
     const touchedApprovals = new Set<string>();
     for (const id of queue) {
       const s = this.stitcher.sessions.get(id);
@@ -316,7 +318,8 @@ export class Correlator {
       settings: this.settings.rules,
       cover,
       asOf: this.stitcher.newestEvent,
-      overlapping: () => this.overlapping(r),
+      concurrent: (first) =>
+        this.running.runningAt(Date.parse(r.start), r.id, (x) => this.runningUntil(x), first),
       runningUntil: (x) => this.runningUntil(x),
       sameAccounts: () =>
         this.stitcher
@@ -326,17 +329,10 @@ export class Correlator {
     };
   }
 
-  /**
-   * Sessions running when this one started, earliest first: from the index of running times, not from a
-   * look at every session (with thousands in memory that was most of the correlator's work).
-   */
-  private overlapping(r: Session): readonly Session[] {
-    return this.running.runningAt(Date.parse(r.start), r.id, (x) => this.runningUntil(x));
-  }
-
   private runningUntil(s: Session): number {
     if (s.end) return Date.parse(s.end);
-    const seen = Date.parse(s.last_seen);
+    let seen = this.lastSeen.get(s);
+    if (seen === undefined) this.lastSeen.set(s, (seen = Date.parse(s.last_seen)));
     if (s.status !== 'open') return seen;
     return Math.min(
       Math.max(this.stitcher.newestEvent, seen),

@@ -1,7 +1,8 @@
-// Which sessions were running at an instant, without looking at every session in memory: the open ones
-// are few (a city has a handful at once), and of the closed ones only those that ended after the instant
-// can have been running then, found by their end in a list kept in order of it. The correlator keeps the
-// index in step with each session's running time as it judges the session (./engine.ts).
+// Which sessions were running at an instant, and which started within a span of time, without looking at
+// every session in memory: the open ones are few (a city has a handful at once), and of the closed ones only
+// those that ended after the instant can have been running then, found by their end in a list kept in order
+// of it; starts have a list of their own. The correlator keeps the index in step with each session's running
+// time as it judges the session (./engine.ts).
 import type { Session } from '../../model/session.ts';
 
 /** When a session ran (ms): from its start to its end, or on from its start while it is open. */
@@ -11,16 +12,13 @@ export interface RunningSpan {
   end: number;
 }
 
-interface Ended {
-  end: number;
-  id: string;
-}
-
 export class RunningIndex {
   private readonly spans = new Map<string, RunningSpan>();
   private readonly open = new Set<string>();
-  /** Closed sessions by end, earliest first. */
-  private readonly ended: Ended[] = [];
+  /** Closed sessions by end. */
+  private readonly ended = new Timeline();
+  /** Every session by start. */
+  private readonly started = new Timeline();
 
   constructor(private readonly recordOf: (id: string) => Session | undefined) {}
 
@@ -31,8 +29,9 @@ export class RunningIndex {
     if (before) this.remove(id, before);
     if (!span) return;
     this.spans.set(id, span);
+    this.started.add(span.start, id);
     if (span.end === Number.POSITIVE_INFINITY) this.open.add(id);
-    else this.ended.splice(this.firstEndingAfter(span.end, true), 0, { end: span.end, id });
+    else this.ended.add(span.end, id);
   }
 
   /** A session's running time as last set. */
@@ -45,60 +44,156 @@ export class RunningIndex {
     if (before) this.remove(id, before);
   }
 
+  /** The sessions that started from `from` to `to` (both included). */
+  startedWithin(from: number, to: number): string[] {
+    return this.started.within(from, to);
+  }
+
   /**
-   * Sessions other than `except` that started at or before `at` and ran past it, earliest started first
-   * (then by id, so that the answer does not depend on the order sessions came into memory).
-   * `openUntil` says how long an open session has run (it may have gone silent).
+   * How many sessions other than `except` started at or before `at` and ran past it, and the `first` of them
+   * that started earliest (then by id, so that the answer does not depend on the order sessions came into
+   * memory), in that order. `openUntil` says how long an open session has run (it may have gone silent).
+   * Only the earliest are looked up and sorted, and only when asked: a rule asks for a few holders among
+   * hundreds running, and only when they are over its limit.
    */
-  runningAt(at: number, except: string, openUntil: (s: Session) => number): Session[] {
-    const found: { start: number; record: Session }[] = [];
-    const take = (id: string, stillRunning?: (record: Session) => boolean) => {
+  runningAt(
+    at: number,
+    except: string,
+    openUntil: (s: Session) => number,
+    first = Number.POSITIVE_INFINITY,
+  ): { count: number; earliest: () => Session[] } {
+    const earliest = new Earliest(first);
+    for (const id of this.open) {
       const span = this.spans.get(id);
-      if (id === except || !span || span.start > at) return;
+      if (id === except || !span || span.start > at) continue;
       const record = this.recordOf(id);
-      if (record && (stillRunning?.(record) ?? true)) found.push({ start: span.start, record });
+      if (record && openUntil(record) > at) earliest.offer(span.start, id);
+    }
+    this.ended.forEachAfter(at, (id) => {
+      const span = this.spans.get(id);
+      if (id !== except && span && span.start <= at) earliest.offer(span.start, id);
+    });
+    // The index follows the sessions in memory (the correlator drops a session from it as it forgets it).
+    // Named only when asked: a rule under its limit needs the count alone.
+    return {
+      count: earliest.count,
+      earliest: () => earliest.ids().flatMap((id) => this.recordOf(id) ?? []),
     };
-    for (const id of this.open) take(id, (record) => openUntil(record) > at);
-    for (let i = this.firstEndingAfter(at, false); i < this.ended.length; i++)
-      take((this.ended[i] as Ended).id);
-    found.sort((a, b) =>
-      a.start !== b.start
-        ? a.start - b.start
-        : a.record.id < b.record.id
-          ? -1
-          : a.record.id > b.record.id
-            ? 1
-            : 0,
-    );
-    return found.map((f) => f.record);
   }
 
   private remove(id: string, span: RunningSpan): void {
     this.spans.delete(id);
-    if (span.end === Number.POSITIVE_INFINITY) {
-      this.open.delete(id);
-      return;
-    }
-    for (let i = this.firstEndingAfter(span.end, true); i < this.ended.length; i++) {
-      const e = this.ended[i] as Ended;
-      if (e.end !== span.end) break;
-      if (e.id === id) {
-        this.ended.splice(i, 1);
+    this.started.remove(span.start, id);
+    if (span.end === Number.POSITIVE_INFINITY) this.open.delete(id);
+    else this.ended.remove(span.end, id);
+  }
+}
+
+/** Ids in order of a time (ms) each is filed under; sessions mostly come in that order, so most go last. */
+class Timeline {
+  private readonly items: { at: number; id: string }[] = [];
+
+  add(at: number, id: string): void {
+    this.items.splice(this.firstFrom(at, true), 0, { at, id });
+  }
+
+  remove(at: number, id: string): void {
+    for (let i = this.firstFrom(at, true); i < this.items.length; i++) {
+      const item = this.items[i] as { at: number; id: string };
+      if (item.at !== at) return;
+      if (item.id === id) {
+        this.items.splice(i, 1);
         return;
       }
     }
   }
 
-  /** The position of the first closed session ending after `at` (`orAt`: at or after it). */
-  private firstEndingAfter(at: number, orAt: boolean): number {
+  within(from: number, to: number): string[] {
+    const ids: string[] = [];
+    for (let i = this.firstFrom(from, true); i < this.items.length; i++) {
+      const item = this.items[i] as { at: number; id: string };
+      if (item.at > to) break;
+      ids.push(item.id);
+    }
+    return ids;
+  }
+
+  forEachAfter(at: number, visit: (id: string) => void): void {
+    for (let i = this.firstFrom(at, false); i < this.items.length; i++)
+      visit((this.items[i] as { at: number; id: string }).id);
+  }
+
+  /** The position of the first item filed after `at` (`orAt`: at or after it). */
+  private firstFrom(at: number, orAt: boolean): number {
     let lo = 0;
-    let hi = this.ended.length;
+    let hi = this.items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const end = (this.ended[mid] as Ended).end;
-      if (end < at || (!orAt && end === at)) lo = mid + 1;
+      const t = (this.items[mid] as { at: number; id: string }).at;
+      if (t < at || (!orAt && t === at)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
+}
+
+/**
+ * The `size` smallest of what is offered, by start then id. Kept unordered while there is room; once full, as a
+ * max-heap (its largest on top), so that each later offer costs a comparison, and a swap only when it is
+ * smaller. Sorted only when asked.
+ */
+class Earliest {
+  count = 0;
+  private readonly kept: Entry[] = [];
+  private heap = false;
+
+  constructor(private readonly size: number) {}
+
+  offer(start: number, id: string): void {
+    this.count++;
+    const h = this.kept;
+    if (h.length < this.size) {
+      h.push({ start, id });
+      return;
+    }
+    if (h.length === 0) return;
+    if (!this.heap) {
+      for (let i = (h.length >> 1) - 1; i >= 0; i--) this.down(i);
+      this.heap = true;
+    }
+    const top = h[0] as Entry;
+    if (start < top.start || (start === top.start && id < top.id)) {
+      h[0] = { start, id };
+      this.down(0);
+    }
+  }
+
+  ids(): string[] {
+    return [...this.kept].sort((a, b) => (before(a, b) ? -1 : 1)).map((e) => e.id);
+  }
+
+  private down(i: number): void {
+    const h = this.kept;
+    for (;;) {
+      let top = i;
+      const left = 2 * i + 1;
+      const right = left + 1;
+      if (left < h.length && before(h[top] as Entry, h[left] as Entry)) top = left;
+      if (right < h.length && before(h[top] as Entry, h[right] as Entry)) top = right;
+      if (top === i) return;
+      const swap = h[top] as Entry;
+      h[top] = h[i] as Entry;
+      h[i] = swap;
+      i = top;
+    }
+  }
+}
+
+interface Entry {
+  start: number;
+  id: string;
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.start !== b.start ? a.start < b.start : a.id < b.id;
 }

@@ -7,21 +7,21 @@ import type { Rule } from './rule.ts';
 export const concurrencyExceeded: Rule = {
   id: 'concurrency_exceeded',
   severity: 'medium',
-  check(session, { registry, settings, overlapping }) {
+  check(session, { registry, settings, concurrent }) {
     if (!session.established) return [];
     const start = Date.parse(session.start);
     const { maxConcurrent } = limitsOf(registry, settings);
-    const active = overlapping();
-    if (active.length + 1 <= maxConcurrent) return [];
-    const w = who(session, registry);
     // Beside this session, those that held the terminals when it came (the earliest started): listing every
     // session open at once would make the finding grow with their number.
-    const holders = active.slice(0, maxConcurrent);
+    const { count, earliest } = concurrent(maxConcurrent);
+    if (count + 1 <= maxConcurrent) return [];
+    const holders = earliest();
+    const w = who(session, registry);
     return [
       {
         evidence: [session.evidence[0] ?? session.id, ...holders.map((o) => o.evidence[0] ?? o.id)],
-        message: `${jst(start)} に ${w.ja} が接続し、同時接続が ${active.length + 1} 件になりました（上限 ${maxConcurrent} 件）。`,
-        message_en: `When ${w.en} connected at ${jst(start)}, ${active.length + 1} sessions were open at once (limit ${maxConcurrent}).`,
+        message: `${jst(start)} に ${w.ja} が接続し、同時接続が ${count + 1} 件になりました（上限 ${maxConcurrent} 件）。`,
+        message_en: `When ${w.en} connected at ${jst(start)}, ${count + 1} sessions were open at once (limit ${maxConcurrent}).`,
       },
     ];
   },

@@ -23,8 +23,12 @@ export interface RuleContext {
   cover: Cover;
   /** Event time the stage has reached (ms): what "still open" and "overdue" are measured against. */
   asOf: number;
-  /** Other established sessions running when this one started, earliest started first. */
-  overlapping: () => readonly Session[];
+  /**
+   * How many other established sessions were running when this one started, and the `first` of them that
+   * started earliest, in that order. Found in an index of running times, not by a look at every session in
+   * memory; only the earliest are sorted, when asked for.
+   */
+  concurrent: (first: number) => { count: number; earliest: () => readonly Session[] };
   /**
    * Until when a session ran (ms): its end; for an open one, now (`asOf`), but no longer than the silence
    * a connected session is allowed — one gone quiet for a day stopped running, whether or not it was seen.

@@ -6,7 +6,7 @@
 import type { CanonicalEvent } from '../../model/event.ts';
 import { sessionId } from '../../model/ids.ts';
 import type { Session, TimelineEntry } from '../../model/session.ts';
-import type { RegistryView } from '../correlate/registry-view.ts';
+import { hostKey, type RegistryView } from '../correlate/registry-view.ts';
 import type { CorrelateSettings } from '../correlate/settings.ts';
 import { deriveSession } from './derive.ts';
 import { roleOf } from './roles.ts';
@@ -19,10 +19,18 @@ export type ApplyResult =
   | { kind: 'ignored'; reason: 'not_remote_access' | 'unlinked' };
 
 interface Tier {
-  ids: Set<string>;
+  ids: ReadonlySet<string>;
   /** A shared address or logon id is proof enough to merge sessions; a shared account is not. */
   hard: boolean;
+  /**
+   * Of `ids`, those with a reason of their own to take the observation (see `pick`): those that went on to
+   * its server from the jump terminal, and those of its account. With every session of a busy jump terminal
+   * in `ids`, weighing these first keeps a server logon from looking at them all.
+   */
+  likely?: { onward: ReadonlySet<string>; account: ReadonlySet<string> };
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 export class Stitcher {
   readonly sessions = new Map<string, SessionState>();
@@ -206,6 +214,11 @@ export class Stitcher {
   /** The session this observation belongs to, merging sessions it proves to be one. */
   private find(o: Observation, at: number, touched: string[]): SessionState | undefined {
     for (const tier of this.tiers(o)) {
+      if (tier.likely) {
+        const found = this.findLikely(tier, tier.likely, o, at);
+        if (found === 'none') continue;
+        return found;
+      }
       const candidates = [...tier.ids]
         .map((id) => this.sessions.get(id))
         .filter((s): s is SessionState => s !== undefined && this.fits(s, o, at));
@@ -217,17 +230,55 @@ export class Stitcher {
     return undefined;
   }
 
-  private tiers(o: Observation): Tier[] {
-    const ids = (...keys: (string | undefined)[]): Set<string> => {
-      const out = new Set<string>();
-      for (const k of keys) if (k) for (const id of this.keys.get(k) ?? []) out.add(id);
-      return out;
+  /**
+   * `pick` among a tier's sessions that fit, by its likely ones first, best reasons first (pick's ranking:
+   * both, then onward, then account): a session of a better group outranks all of a worse one, so a group
+   * that has any decides alone, and the onward group, which grows with the sessions a server saw, is looked
+   * at only when no session of the account went on to this server. Without any, the rest decide only by how
+   * many fit (one: that one; more: none of them), so the look at them ends at the second. 'none': no
+   * session of the tier fits.
+   */
+  private findLikely(
+    tier: Tier,
+    likely: NonNullable<Tier['likely']>,
+    o: Observation,
+    at: number,
+  ): SessionState | undefined | 'none' {
+    const fitting = (ids: Iterable<string>, keep: (id: string) => boolean): SessionState[] => {
+      const found: SessionState[] = [];
+      for (const id of ids) {
+        const s = keep(id) && tier.ids.has(id) ? this.sessions.get(id) : undefined;
+        if (s && this.fits(s, o, at)) found.push(s);
+      }
+      return found;
     };
+    const { onward, account } = likely;
+    for (const group of [
+      () => fitting(account, (id) => onward.has(id)),
+      () => fitting(onward, (id) => !account.has(id)),
+      () => fitting(account, (id) => !onward.has(id)),
+    ]) {
+      const ranked = group();
+      if (ranked.length > 0) return this.pick(ranked, o);
+    }
+    let only: SessionState | undefined;
+    for (const id of tier.ids) {
+      const s = this.sessions.get(id);
+      if (!s || !this.fits(s, o, at)) continue;
+      if (only) return undefined;
+      only = s;
+    }
+    return only ?? 'none';
+  }
+
+  private tiers(o: Observation): Tier[] {
+    // The index's own sets, not copies: a busy jump terminal's holds every session that passed it.
+    const ids = (key: string | undefined): ReadonlySet<string> => (key && this.keys.get(key)) || NONE;
     const tiers: Tier[] = [];
     if (o.logonKey) tiers.push({ ids: ids(`logon:${o.logonKey}`), hard: true });
     const acct = o.account ? `acct:${o.account}` : undefined;
     // The same account from another client address is another connection, not this session.
-    const sameClient = (ids: Set<string>): Set<string> => {
+    const sameClient = (ids: ReadonlySet<string>): ReadonlySet<string> => {
       if (!o.clientIp) return ids;
       return new Set(
         [...ids].filter((id) => {
@@ -256,7 +307,12 @@ export class Stitcher {
         tiers.push({ ids: sameClient(ids(acct)), hard: false });
         break;
       case 'target':
-        if (o.viaJump) tiers.push({ ids: ids(`jump:${o.viaJump.toLowerCase()}`), hard: false });
+        if (o.viaJump)
+          tiers.push({
+            ids: ids(`jump:${o.viaJump.toLowerCase()}`),
+            hard: false,
+            likely: { onward: ids(o.hostKey ? `onward:${o.hostKey}` : undefined), account: ids(acct) },
+          });
         else if (o.clientIp) tiers.push({ ids: ids(`ip:${o.clientIp}`), hard: true });
         tiers.push({ ids: sameClient(ids(acct)), hard: false });
         break;
@@ -290,18 +346,10 @@ export class Stitcher {
 
   /** Several sessions an account could belong to: the one it went to through the jump terminal, else the latest. */
   private pick(candidates: SessionState[], o: Observation): SessionState | undefined {
+    const onward = o.hostKey ? this.keys.get(`onward:${o.hostKey}`) : undefined;
     const score = (s: SessionState): number => {
       let n = 0;
-      if (
-        o.hostKey &&
-        s.record.timeline.some(
-          (e) =>
-            e.action === 'explicit_credentials' &&
-            e.target &&
-            e.target.split('.')[0]?.toLowerCase() === o.hostKey,
-        )
-      )
-        n += 2;
+      if (onward?.has(s.id)) n += 2;
       if (o.account && s.record.accounts.includes(o.account)) n += 1;
       return n;
     };
@@ -345,6 +393,9 @@ export class Stitcher {
       for (const a of r.addresses) keys.push(`ip:${a}`);
       for (const l of r.logon_ids) keys.push(`logon:${l}`);
       if (r.jump_host) keys.push(`jump:${r.jump_host.toLowerCase()}`);
+      // Where it went on to from the jump terminal (4648): the servers whose logons it is likely to own.
+      for (const e of state.timeline)
+        if (e.action === 'explicit_credentials' && e.target) keys.push(`onward:${hostKey(e.target)}`);
       if (!r.established && r.source.ip) keys.push(`fail:${r.source.ip}`);
       if (!r.established) for (const e of r.timeline) if (e.source_ip) keys.push(`fail:${e.source_ip}`);
     }

@@ -9,7 +9,7 @@ const session = (id: string) => {
   records.set(id, s);
   return s;
 };
-const ids = (list: Session[]) => list.map((s) => s.id);
+const ids = (found: { earliest: () => readonly Session[] }) => found.earliest().map((s) => s.id);
 const forEver = () => Number.POSITIVE_INFINITY;
 
 describe('sessions running at an instant', () => {
@@ -29,6 +29,28 @@ describe('sessions running at an instant', () => {
   it('leave out the session asking, and an open one gone silent before the instant', () => {
     expect(ids(index.runningAt(160, 'c', forEver))).toEqual(['a', 'b']);
     expect(ids(index.runningAt(160, 'x', () => 155))).toEqual(['a', 'c']);
+  });
+
+  it('are all counted, but only the first few asked for are named', () => {
+    const two = index.runningAt(160, 'x', forEver, 2);
+    expect(two.count).toBe(3);
+    expect(two.earliest()).toEqual([records.get('a'), records.get('c')]);
+    const none = index.runningAt(160, 'x', forEver, 0);
+    expect(none.count).toBe(3);
+    expect(none.earliest()).toEqual([]);
+    expect(ids(index.runningAt(160, 'x', forEver, 5))).toEqual(['a', 'c', 'b']);
+  });
+
+  it('name the earliest among many, ties by id, whatever order they came in', () => {
+    const many = new RunningIndex((id) => records.get(id));
+    const order = Array.from({ length: 60 }, (_, i) => (i * 37) % 60);
+    for (const i of order) {
+      session(`m${String(i).padStart(2, '0')}`);
+      many.set(`m${String(i).padStart(2, '0')}`, { start: 1000 + Math.floor(i / 2), end: 5000 });
+    }
+    const found = many.runningAt(2000, 'x', forEver, 5);
+    expect(found.count).toBe(60);
+    expect(ids(found)).toEqual(['m00', 'm01', 'm02', 'm03', 'm04']);
   });
 
   it('follow a session that ends, moves or stops counting', () => {

@@ -112,6 +112,74 @@ describe('layers', () => {
   });
 });
 
+describe('two vendors on one jump terminal at once', () => {
+  // Yamada and Sato both on JUMP01 (logon ids 0x3a1f2 and 0x5c3); the server logons all come from the jump
+  // terminal's address, so only what each session did tells them apart.
+  const both = () => {
+    const s = new Scenario()
+      .asaConnect(`${DAY} 09:00`, { user: 'vnd_yamada', from: '203.0.113.5', assigned: '10.99.0.12' })
+      .asaConnect(`${DAY} 09:00`, { user: 'vnd_sato', from: '203.0.113.6', assigned: '10.99.0.14' })
+      .logon(`${DAY} 09:01`, 'JUMP01.city.local', {
+        user: 'vnd_yamada',
+        from: '10.99.0.12',
+        logonId: '0x3a1f2',
+      })
+      .logon(`${DAY} 09:01`, 'JUMP01.city.local', { user: 'vnd_sato', from: '10.99.0.14', logonId: '0x5c3' });
+    return s;
+  };
+  const sessionOf = (lines: Scenario['lines'], user: string) =>
+    correlate(lines, { registry, approvals }).sessions.find(
+      (x) => x.status !== 'merged' && x.accounts.includes(user),
+    );
+
+  it("a server logon joins the session that went on to that server, whatever the logon's account", () => {
+    const s = both()
+      .onward(`${DAY} 09:02`, 'JUMP01.city.local', {
+        user: 'vnd_yamada',
+        logonId: '0x3a1f2',
+        server: 'APP01.city.local',
+        serverIp: '10.20.1.21',
+      })
+      .onward(`${DAY} 09:02`, 'JUMP01.city.local', {
+        user: 'vnd_sato',
+        logonId: '0x5c3',
+        server: 'DB01.city.local',
+        serverIp: '10.20.1.31',
+      })
+      .logon(`${DAY} 09:03`, 'APP01.city.local', {
+        user: 'administrator',
+        from: '10.20.0.5',
+        logonId: '0x77',
+      })
+      .logon(`${DAY} 09:03`, 'DB01.city.local', { user: 'vnd_sato', from: '10.20.0.5', logonId: '0x78' });
+    expect(sessionOf(s.lines, 'vnd_yamada')?.accounts).toEqual(['vnd_yamada', 'administrator']);
+    expect(sessionOf(s.lines, 'vnd_sato')?.accounts).toEqual(['vnd_sato']);
+    expect(sessionOf(s.lines, 'vnd_sato')?.targets).toContain('DB01.city.local');
+  });
+
+  it("a server logon with no onward connection before it joins its own account's session", () => {
+    const s = both().logon(`${DAY} 09:03`, 'APP01.city.local', {
+      user: 'vnd_sato',
+      from: '10.20.0.5',
+      logonId: '0x78',
+    });
+    expect(sessionOf(s.lines, 'vnd_sato')?.targets).toContain('APP01.city.local');
+    expect(sessionOf(s.lines, 'vnd_yamada')?.targets ?? []).not.toContain('APP01.city.local');
+  });
+
+  it("with nothing to tell whose it is, a server logon is a session of its own, not somebody else's", () => {
+    const s = both().logon(`${DAY} 09:03`, 'APP01.city.local', {
+      user: 'administrator',
+      from: '10.20.0.5',
+      logonId: '0x79',
+    });
+    const result = correlate(s.lines, { registry, approvals });
+    expect(result.sessions.filter((x) => x.accounts.includes('administrator'))).toHaveLength(1);
+    expect(sessionOf(s.lines, 'vnd_yamada')?.accounts).toEqual(['vnd_yamada']);
+    expect(sessionOf(s.lines, 'vnd_sato')?.accounts).toEqual(['vnd_sato']);
+  });
+});
+
 describe('late and out-of-order events', () => {
   const proper = () => visit(new Scenario(), { at: `${DAY} 09:01` });
 
