@@ -89,9 +89,15 @@ export class RunningIndex {
   }
 }
 
+/** A session's id filed under a time (ms). */
+interface Filed {
+  at: number;
+  id: string;
+}
+
 /** Ids in order of a time (ms) each is filed under; sessions mostly come in that order, so most go last. */
 class Timeline {
-  private readonly items: { at: number; id: string }[] = [];
+  private readonly items: Filed[] = [];
 
   add(at: number, id: string): void {
     this.items.splice(this.firstFrom(at, true), 0, { at, id });
@@ -99,7 +105,7 @@ class Timeline {
 
   remove(at: number, id: string): void {
     for (let i = this.firstFrom(at, true); i < this.items.length; i++) {
-      const item = this.items[i] as { at: number; id: string };
+      const item = this.items[i] as Filed;
       if (item.at !== at) return;
       if (item.id === id) {
         this.items.splice(i, 1);
@@ -111,7 +117,7 @@ class Timeline {
   within(from: number, to: number): string[] {
     const ids: string[] = [];
     for (let i = this.firstFrom(from, true); i < this.items.length; i++) {
-      const item = this.items[i] as { at: number; id: string };
+      const item = this.items[i] as Filed;
       if (item.at > to) break;
       ids.push(item.id);
     }
@@ -119,8 +125,7 @@ class Timeline {
   }
 
   forEachAfter(at: number, visit: (id: string) => void): void {
-    for (let i = this.firstFrom(at, false); i < this.items.length; i++)
-      visit((this.items[i] as { at: number; id: string }).id);
+    for (let i = this.firstFrom(at, false); i < this.items.length; i++) visit((this.items[i] as Filed).id);
   }
 
   /** The position of the first item filed after `at` (`orAt`: at or after it). */
@@ -129,7 +134,7 @@ class Timeline {
     let hi = this.items.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const t = (this.items[mid] as { at: number; id: string }).at;
+      const t = (this.items[mid] as Filed).at;
       if (t < at || (!orAt && t === at)) lo = mid + 1;
       else hi = mid;
     }
@@ -138,13 +143,13 @@ class Timeline {
 }
 
 /**
- * The `size` smallest of what is offered, by start then id. Kept unordered while there is room; once full, as a
+ * The `size` smallest of what is offered, by start (`at`) then id. Kept unordered while there is room; once full, as a
  * max-heap (its largest on top), so that each later offer costs a comparison, and a swap only when it is
  * smaller. Sorted only when asked.
  */
 class Earliest {
   count = 0;
-  private readonly kept: Entry[] = [];
+  private readonly kept: Filed[] = [];
   private heap = false;
 
   constructor(private readonly size: number) {}
@@ -153,7 +158,7 @@ class Earliest {
     this.count++;
     const h = this.kept;
     if (h.length < this.size) {
-      h.push({ start, id });
+      h.push({ at: start, id });
       return;
     }
     if (h.length === 0) return;
@@ -161,9 +166,9 @@ class Earliest {
       for (let i = (h.length >> 1) - 1; i >= 0; i--) this.down(i);
       this.heap = true;
     }
-    const top = h[0] as Entry;
-    if (start < top.start || (start === top.start && id < top.id)) {
-      h[0] = { start, id };
+    const top = h[0] as Filed;
+    if (start < top.at || (start === top.at && id < top.id)) {
+      h[0] = { at: start, id };
       this.down(0);
     }
   }
@@ -178,22 +183,17 @@ class Earliest {
       let top = i;
       const left = 2 * i + 1;
       const right = left + 1;
-      if (left < h.length && before(h[top] as Entry, h[left] as Entry)) top = left;
-      if (right < h.length && before(h[top] as Entry, h[right] as Entry)) top = right;
+      if (left < h.length && before(h[top] as Filed, h[left] as Filed)) top = left;
+      if (right < h.length && before(h[top] as Filed, h[right] as Filed)) top = right;
       if (top === i) return;
-      const swap = h[top] as Entry;
-      h[top] = h[i] as Entry;
+      const swap = h[top] as Filed;
+      h[top] = h[i] as Filed;
       h[i] = swap;
       i = top;
     }
   }
 }
 
-interface Entry {
-  start: number;
-  id: string;
-}
-
-function before(a: Entry, b: Entry): boolean {
-  return a.start !== b.start ? a.start < b.start : a.id < b.id;
+function before(a: Filed, b: Filed): boolean {
+  return a.at !== b.at ? a.at < b.at : a.id < b.id;
 }

@@ -115,8 +115,8 @@ describe('layers', () => {
 describe('two vendors on one jump terminal at once', () => {
   // Yamada and Sato both on JUMP01 (logon ids 0x3a1f2 and 0x5c3); the server logons all come from the jump
   // terminal's address, so only what each session did tells them apart.
-  const both = () => {
-    const s = new Scenario()
+  const both = () =>
+    new Scenario()
       .asaConnect(`${DAY} 09:00`, { user: 'vnd_yamada', from: '203.0.113.5', assigned: '10.99.0.12' })
       .asaConnect(`${DAY} 09:00`, { user: 'vnd_sato', from: '203.0.113.6', assigned: '10.99.0.14' })
       .logon(`${DAY} 09:01`, 'JUMP01.city.local', {
@@ -125,8 +125,6 @@ describe('two vendors on one jump terminal at once', () => {
         logonId: '0x3a1f2',
       })
       .logon(`${DAY} 09:01`, 'JUMP01.city.local', { user: 'vnd_sato', from: '10.99.0.14', logonId: '0x5c3' });
-    return s;
-  };
   const sessionOf = (lines: Scenario['lines'], user: string) =>
     correlate(lines, { registry, approvals }).sessions.find(
       (x) => x.status !== 'merged' && x.accounts.includes(user),
