@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../infra/config.ts';
 import { createSearchStore, type SearchStore } from '../infra/elasticsearch.ts';
 import { indexName } from '../infra/index-templates.ts';
+import { createMessageBus, type GroupLag } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
 import { elasticsearchPid } from '../infra/stack/elasticsearch-node.ts';
 import { kafkaPid } from '../infra/stack/kafka-broker.ts';
@@ -41,12 +42,19 @@ export interface PhaseResult {
   namespace: string;
   /** Events the load process handed over (TCP written, HTTP accepted) by the end, and over time. */
   offered: number;
+  /** Syslog lines not sent: past the socket's limit of unsent data. */
   heldBack: number;
+  /** Windows events not sent: past the limit of the queue of POSTs. */
+  heldBackHttp: number;
+  /** Events the load process was too late to make (it shares the machine's CPU with the pipeline). */
+  notMade: number;
   httpFailures: number;
   loadSeconds: number;
   /** (t seconds since the load started, offered, searchable events). */
   progress: { t: number; offered: number; indexed: number }[];
   indexedAtLoadEnd: number;
+  /** Where the records not yet searchable waited when the load ended: each stage's group, what it had not read. */
+  backlogAtLoadEnd: GroupLag[];
   indexedAfterGrace: number;
   deadLetters: number;
   findings: number;
@@ -86,6 +94,20 @@ async function found(store: SearchStore, index: string, field: string, accounts:
   return names;
 }
 
+/** Each stage's group and what it has yet to read of its input, the tables' own readers left out. */
+async function stageBacklog(pipeline: RunningPipeline, log: Logger): Promise<GroupLag[]> {
+  const bus = createMessageBus(pipeline.config, log);
+  try {
+    const lags = await bus.consumerLag(`${pipeline.namespace}rmwatch.`);
+    return lags.filter((l) => !l.group.includes('.table.')).sort((a, b) => b.lag - a.lag);
+  } catch (err) {
+    log.warn({ err }, "the stages' backlog could not be read");
+    return [];
+  } finally {
+    await bus.close();
+  }
+}
+
 export async function runPhase(
   base: ResolvedConfig,
   log: Logger,
@@ -123,7 +145,16 @@ export async function runPhase(
     const findingAt = new Map<string, number>();
     const eventAt = new Map<string, number>();
     let offered = 0;
-    let done: { offered: number; heldBack: number; httpFailures: number; seconds: number } | undefined;
+    let done:
+      | {
+          offered: number;
+          heldBack: number;
+          heldBackHttp: number;
+          notMade: number;
+          httpFailures: number;
+          seconds: number;
+        }
+      | undefined;
     let buffered = '';
     load.stdout.on('data', (b: Buffer) => {
       buffered += b.toString();
@@ -160,6 +191,7 @@ export async function runPhase(
     let exited = false;
     void loadExited.then(() => (exited = true));
     let indexedAtLoadEnd = 0;
+    let backlogAtLoadEnd: GroupLag[] = [];
     let graceUntil = Infinity;
 
     const poll = async () => {
@@ -195,6 +227,7 @@ export async function runPhase(
       await poll();
       if (exited && graceUntil === Infinity) {
         indexedAtLoadEnd = await count(store, events);
+        backlogAtLoadEnd = await stageBacklog(pipeline, log);
         progress.push({
           t: (Date.now() - t0) / 1000,
           offered: done?.offered ?? offered,
@@ -233,10 +266,13 @@ export async function runPhase(
       namespace: pipeline.namespace,
       offered: done.offered,
       heldBack: done.heldBack,
+      heldBackHttp: done.heldBackHttp,
+      notMade: done.notMade,
       httpFailures: done.httpFailures,
       loadSeconds: done.seconds,
       progress,
       indexedAtLoadEnd,
+      backlogAtLoadEnd,
       indexedAfterGrace: await count(store, events),
       deadLetters: await count(store, deadIndex),
       findings: await count(store, findingsIndex),

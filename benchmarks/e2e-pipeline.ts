@@ -218,14 +218,20 @@ export async function startPipeline(
 /**
  * RMWATCH_BENCH_STAGE_FLAGS: node flags for some stages, to see where their time goes, e.g.
  * `correlate=--cpu-prof --cpu-prof-dir=/tmp/prof;normalize=--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ * A stage name that is not one (a typo) is refused rather than profile nothing after a 20-minute run.
  */
-function stageFlags(text: string | undefined): Map<string, string[]> {
-  const flags = new Map<string, string[]>();
+export function stageFlags(text: string | undefined): Map<DataPathStage, string[]> {
+  const flags = new Map<DataPathStage, string[]>();
   for (const part of (text ?? '').split(';')) {
+    if (part.trim() === '') continue;
     const at = part.indexOf('=');
-    if (at <= 0) continue;
+    const stage = DATA_PATH_STAGES.find((s) => s === part.slice(0, Math.max(0, at)).trim());
+    if (!stage)
+      throw new Error(
+        `RMWATCH_BENCH_STAGE_FLAGS: ${JSON.stringify(part)} is not <stage>=<flags> with a stage of ${DATA_PATH_STAGES.join(', ')}`,
+      );
     flags.set(
-      part.slice(0, at).trim(),
+      stage,
       part
         .slice(at + 1)
         .split(' ')

@@ -30,12 +30,30 @@ function throughput(r: PhaseResult): string {
     .filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / 12)) === 0 || i === all.length - 1)
     .map((p) => `| ${p.t.toFixed(0)} | ${n(p.offered)} | ${n(p.indexed)} | ${n(p.offered - p.indexed)} |`);
   return [
-    `Offered **${n(offered)} events/s** (asked: ${n(r.options.rate)}/s; ${n(r.offered)} events handed to the collectors in ${r.loadSeconds.toFixed(0)} s, ${n(r.heldBack)} held back by a full socket, ${n(r.httpFailures)} refused over HTTP); searchable in \`rm-events\`: **${n(indexed)} events/s** (the last 80% of the run). At the end of the load ${n(backlog)} events were not yet searchable; ${n(r.indexedAfterGrace)} were after ${r.options.graceSeconds} s more. Dead letters: ${n(r.deadLetters)}; findings: ${n(r.findings)}. ${stageExits(r)}`,
+    `Offered **${n(offered)} events/s** (asked: ${n(r.options.rate)}/s; ${n(r.offered)} events handed to the collectors in ${r.loadSeconds.toFixed(0)} s, ${n(r.heldBack)} held back by a full socket, ${n(r.heldBackHttp)} by a full queue of POSTs, ${n(r.notMade)} not made in time by a load generator short of CPU, ${n(r.httpFailures)} refused over HTTP); searchable in \`rm-events\`: **${n(indexed)} events/s** (the last 80% of the run). At the end of the load ${n(backlog)} events were not yet searchable; ${n(r.indexedAfterGrace)} were after ${r.options.graceSeconds} s more. Dead letters: ${n(r.deadLetters)}; findings: ${n(r.findings)}. ${stageExits(r)}`,
     '',
     '| s | offered | searchable | behind |',
     '|---|---|---|---|',
     ...rows,
+    ...stageBacklog(r),
   ].join('\n');
+}
+
+/** Where the events not yet searchable waited when the load ended. */
+function stageBacklog(r: PhaseResult): string[] {
+  if (r.backlogAtLoadEnd.length === 0) return [];
+  const stage = (group: string) => group.slice(group.lastIndexOf('rmwatch.') + 'rmwatch.'.length);
+  return [
+    '',
+    'Not yet read by each stage when the load ended (its consumer group, in records of its input topic; a record of `rm.raw.syslog` is a batch of lines):',
+    '',
+    '| stage | input | read | not yet read |',
+    '|---|---|---|---|',
+    ...r.backlogAtLoadEnd.map(
+      (l) =>
+        `| ${stage(l.group)} | \`${l.topic.slice(r.namespace.length)}\` | ${n(l.committed)} | ${n(l.lag)} |`,
+    ),
+  ];
 }
 
 /** Nobody restarts a stage in the benchmark: one that exits takes its share of the work with it. */

@@ -13,6 +13,7 @@ import { createLogger } from '../infra/logger.ts';
 import { stackDown, stackUp } from '../infra/stack/stack.ts';
 import { rawBulkBound, type BulkBound } from './e2e-bulk.ts';
 import { runPhase } from './e2e-phase.ts';
+import { stageFlags } from './e2e-pipeline.ts';
 import { e2eSection, steadyRate } from './e2e-report.ts';
 import { machine, writeSection } from './results.ts';
 
@@ -31,6 +32,13 @@ const sustainedSeconds = number('RMWATCH_BENCH_E2E_SECONDS', 300);
 const soakSeconds = number('RMWATCH_BENCH_SOAK_SECONDS', 600);
 const rate = number('RMWATCH_BENCH_E2E_RATE', 20_000);
 const graceSeconds = number('RMWATCH_BENCH_E2E_GRACE', 30);
+try {
+  // Read again where the stages start; a typo is refused here, before the stack starts.
+  stageFlags(process.env.RMWATCH_BENCH_STAGE_FLAGS);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
 
 const log = createLogger('warn', 'bench-e2e');
 const config = loadConfig({ env: { ...process.env, RMWATCH_LOG_LEVEL: 'warn' } });

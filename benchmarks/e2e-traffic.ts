@@ -48,6 +48,23 @@ export interface SessionTraffic {
 /** Events one background session makes (4 syslog lines, 6 XML events, 1 NDJSON event). */
 export const EVENTS_PER_SESSION = 11;
 
+/**
+ * What one turn of the load generator makes: sessions `from` up to `to`, of `due` by now. A generator short of
+ * CPU (it shares the machine with the pipeline) falls behind. Making up all of it in one turn made the turns
+ * longer the further behind it was, 5-20 s at 20,000 events/s: markers went out late, the socket was not
+ * written, POSTs were not started, and the collectors looked stalled. So a turn makes at most a 20th of a
+ * second's sessions, and sessions over a second late are skipped (`late` of them) and counted as not made.
+ */
+export function loadTurn(
+  made: number,
+  due: number,
+  perSecond: number,
+): { from: number; to: number; late: number } {
+  const late = Math.max(0, due - made - perSecond);
+  const from = made + late;
+  return { from, to: Math.min(due, from + Math.ceil(perSecond / 20)), late };
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const p2 = (n: number) => String(n).padStart(2, '0');

@@ -22,6 +22,7 @@ import { Reconciliation } from '../../model/reconciliation.ts';
 import { RegistryRecord } from '../../model/registry.ts';
 import { Session } from '../../model/session.ts';
 import { Correlator, type Output } from './engine.ts';
+import { registryGapReporter } from './registry-gaps.ts';
 
 export interface CorrelateStage {
   counters: Counters;
@@ -87,6 +88,7 @@ export async function startCorrelateStage(
   // write would have said is said, and nothing is said twice under two names.
   let correlator: Correlator | undefined;
   let owned: number[] = [];
+  const reportGaps = registryGapReporter(log);
   let stale = true;
   const json = (v: Buffer): unknown => JSON.parse(v.toString('utf8'));
   const counted =
@@ -106,7 +108,8 @@ export async function startCorrelateStage(
     void serial(async () => {
       if (stale) return current();
       const c = await current();
-      return guarded(c, () => apply(c));
+      await guarded(c, () => apply(c));
+      reportGaps(c.registry);
     }).catch((err: unknown) => log.error({ err }, `writing what a ${name} change altered failed`));
   };
   /** The latest record per key of a table topic as it stands now (damaged records are logged and skipped). */
@@ -152,6 +155,7 @@ export async function startCorrelateStage(
     log.info({ partitions: owned, sessions: restored }, 'session state rebuilt from the checkpoint');
     correlator = fresh;
     stale = false;
+    reportGaps(fresh.registry);
     // Approvals or the registry may have changed since the checkpoint was written.
     await guarded(fresh, () => fresh.reevaluateAll());
     return fresh;

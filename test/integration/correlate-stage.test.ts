@@ -1,6 +1,7 @@
 // The correlation stage against the real broker: raw device lines in (kcat and the adapter), through the
 // normaliser, to sessions, findings, notices and reconciliations; a restart mid-scenario changes nothing
 // and writes nothing twice.
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { Finding, Notice, Session, registryEntityId } from '../../model/index.ts';
@@ -189,4 +190,37 @@ describe('correlation stage', () => {
       findings.find((f) => f.rule === 'out_of_window' && f.message_en.includes('R-9'))?.message_en,
     ).toMatch(/was revoked/);
   });
+
+  it('a correlator that starts before the registry names a jump terminal says so, and says when it arrives', async () => {
+    const city = createHarness('correlate-gaps');
+    await setupNamespace(city);
+    const said: { level: number; msg: string; gap?: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => void said.push(JSON.parse(l) as never) });
+    const gapLines = () => said.filter((l) => l.gap === 'no_jump_terminal');
+    try {
+      const correlate = await startCorrelateStage(city.config, city.bus, log);
+      stages.push(correlate);
+      await until(() => gapLines().length === 1);
+      expect(gapLines()[0]).toMatchObject({ level: 40 });
+      expect(gapLines()[0]?.msg).toMatch(/relayed by the jump terminal/);
+
+      await city.bus.produce(
+        topicName(city.config, TOPICS.registry),
+        cityRegistry().map((r) => ({ key: registryEntityId(r), value: JSON.stringify(r) })),
+      );
+      await until(() => gapLines().length === 2);
+      expect(gapLines()[1]).toMatchObject({ level: 30, msg: 'the registry gap is filled' });
+      await correlate.stop();
+    } finally {
+      await city.cleanup();
+    }
+  });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('not said within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

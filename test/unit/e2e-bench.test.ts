@@ -1,9 +1,9 @@
-// The end-to-end benchmark's arithmetic. (Lives beside the benchmark; run with
-// `npx vitest run --config benchmarks/e2e-vitest.config.ts`.)
+// The end-to-end benchmark's arithmetic, its load generator's pace and its knobs.
 import { describe, expect, it } from 'vitest';
+import { stageFlags } from '../../benchmarks/e2e-pipeline.ts';
 import { cpuSecondsOfStat, listeningInodes, rssBytesOfStatus } from '../../benchmarks/e2e-proc.ts';
 import { memoryTrend, percentile, slope } from '../../benchmarks/e2e-stats.ts';
-import { markerTraffic, sessionTraffic, EVENTS_PER_SESSION } from '../../benchmarks/e2e-traffic.ts';
+import { loadTurn, markerTraffic, sessionTraffic, EVENTS_PER_SESSION } from '../../benchmarks/e2e-traffic.ts';
 
 describe('latency percentiles', () => {
   it('take the nearest rank, so p50 of 1..10 is 5 and p99 is 10', () => {
@@ -57,5 +57,38 @@ describe('the offered traffic', () => {
     const m = markerTraffic(3, Date.UTC(2026, 10, 24, 0, 0, 0));
     expect(m.connect.every((l) => l.includes('User <e2emark3>'))).toBe(true);
     expect(m.disconnect[0]).toContain('Username = e2emark3');
+  });
+});
+
+describe("the load generator's pace", () => {
+  it('makes what is due when it keeps up', () => {
+    expect(loadTurn(100, 103, 1818)).toEqual({ from: 100, to: 103, late: 0 });
+  });
+  it('makes at most a 20th of a second of sessions in one turn, so that it turns often', () => {
+    expect(loadTurn(0, 1000, 1818)).toEqual({ from: 0, to: 91, late: 0 });
+  });
+  it('skips what is over a second late and says how much, rather than make it up in one long turn', () => {
+    expect(loadTurn(0, 5000, 1818)).toEqual({ from: 3182, to: 3273, late: 3182 });
+  });
+  it('at a rate under one session a second still makes one a turn when one is due', () => {
+    expect(loadTurn(4, 5, 1)).toEqual({ from: 4, to: 5, late: 0 });
+  });
+});
+
+describe('node flags for a stage of the benchmark', () => {
+  it('gives each named stage its flags', () => {
+    const flags = stageFlags('correlate=--cpu-prof --cpu-prof-dir=/tmp/prof; normalize=--heap-prof');
+    expect([...flags]).toEqual([
+      ['correlate', ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']],
+      ['normalize', ['--heap-prof']],
+    ]);
+  });
+  it('gives none when unset or empty', () => {
+    expect(stageFlags(undefined).size).toBe(0);
+    expect(stageFlags(' ; ').size).toBe(0);
+  });
+  it('refuses a stage it does not run, rather than profile nothing after a long run', () => {
+    expect(() => stageFlags('corelate=--cpu-prof')).toThrow(/"corelate=--cpu-prof" is not <stage>=<flags>/);
+    expect(() => stageFlags('--cpu-prof')).toThrow(/with a stage of syslog, /);
   });
 });
