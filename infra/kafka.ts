@@ -72,9 +72,15 @@ export interface ConsumeOptions {
   partitionsConcurrently?: number;
   /**
    * How long the group waits for a member that does not heartbeat before it gives the member's partitions
-   * to others; a batch handler that runs longer loses them (default 30 s).
+   * to others (default 30 s). While a batch handler runs, the member heartbeats on its own.
    */
   sessionTimeoutMs?: number;
+  /**
+   * How long a batch handler may run and keep its member's partitions (default 300 s, as the Java client's
+   * `max.poll.interval.ms`): past it the member stops heartbeating, so that a handler stuck for good lets
+   * the group hand its partitions to another member; its batch is then not committed and is read again.
+   */
+  maxHandlingMs?: number;
 }
 
 export interface Consumption {
@@ -287,6 +293,7 @@ export function createMessageBus(
       consumer.on(consumer.events.CRASH, (e) => {
         if (!e.payload.restart) busOptions.onConsumerCrash?.(e.payload.error);
       });
+      const maxHandlingMs = options.maxHandlingMs ?? 300_000;
       const initialMs = options.retry?.initialMs ?? 200;
       const maxMs = options.retry?.maxMs ?? 10_000;
       const stopping = new AbortController();
@@ -312,7 +319,7 @@ export function createMessageBus(
             // Leaving without resolving means the batch is fetched again: by us, or by whoever owns it next.
             if (!isRunning() || isStale() || stopping.signal.aborted) return;
             try {
-              await options.handler(view);
+              await heartbeating(() => options.handler(view), heartbeat, maxHandlingMs);
               break;
             } catch (err) {
               options.onHandlerError?.(err, view, attempt);
@@ -580,6 +587,29 @@ function forwardLog(log: Logger, { level, namespace, log: entry }: LogEntry): vo
   else if (level === KafkaLogLevel.ERROR) log.error(child, message);
   else if (level === KafkaLogLevel.WARN) log.warn(child, message);
   else log.debug(child, message);
+}
+
+/**
+ * Runs a batch handler while heartbeating in the background, for at most `maxMs`. kafkajs heartbeats only
+ * between batches, so a batch that took longer than the session timeout (a correlator judging a big batch on
+ * a loaded machine) lost its member: the group rebalanced, and the batch was judged again elsewhere.
+ */
+async function heartbeating(
+  work: () => Promise<void>,
+  heartbeat: () => Promise<void>,
+  maxMs: number,
+): Promise<void> {
+  const started = Date.now();
+  // kafkajs sends a heartbeat only when its own interval (3 s) has passed; asking more often costs nothing.
+  const timer = setInterval(() => {
+    if (Date.now() - started >= maxMs) clearInterval(timer);
+    else heartbeat().catch(() => undefined);
+  }, 1000);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -119,7 +119,37 @@ describe('message bus', () => {
     expect((await h.bus.committedOffsets(groupId, topic)).get(0)).toBe('2');
   });
 
-  it('a batch that outlasts the session timeout is not committed; the consumer rejoins and gets it again rather than crash', async () => {
+  it('a batch that takes longer than the session timeout keeps its member: handed over once, then committed', async () => {
+    const topic = await freshTopic('long');
+    const groupId = `${h.namespace}long`;
+    await h.bus.produce(
+      topic,
+      ['x', 'y'].map((value) => ({ key: null, value })),
+    );
+    const deliveries: string[][] = [];
+    let joins = 0;
+    const consumption = await h.bus.consume({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      // The broker's least; the batch takes half as long again.
+      sessionTimeoutMs: 6000,
+      onAssignment: () => void joins++,
+      handler: async (batch) => {
+        deliveries.push(values(batch.records) as string[]);
+        await new Promise((r) => setTimeout(r, 9000));
+      },
+    });
+    const committed = () => h.bus.committedOffsets(groupId, topic).then((offsets) => offsets.get(0));
+    const deadline = Date.now() + 30_000;
+    while ((await committed()) !== '2' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await consumption.stop();
+    expect(await committed()).toBe('2');
+    expect(deliveries).toEqual([['x', 'y']]);
+    expect(joins).toBe(1);
+  });
+
+  it('a batch that outlasts its longest handling time is not committed; the consumer rejoins and gets it again rather than crash', async () => {
     const topic = await freshTopic('slow');
     const groupId = `${h.namespace}slow`;
     await h.bus.produce(
@@ -131,8 +161,10 @@ describe('message bus', () => {
       groupId,
       topics: [topic],
       fromBeginning: true,
-      // The broker's least: the first batch outlasts it, so the group drops this member while it works.
+      // After 1 s of handling the member stops heartbeating; 6 s later (the broker's least session timeout)
+      // the group drops it while the first batch still works.
       sessionTimeoutMs: 6000,
+      maxHandlingMs: 1000,
       handler: async (batch) => {
         deliveries.push(values(batch.records) as string[]);
         if (deliveries.length === 1) await new Promise((r) => setTimeout(r, 9000));
