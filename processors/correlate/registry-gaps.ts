@@ -1,7 +1,8 @@
 // What the registry lacks that the correlator's judgements rest on, said in the log when it is missing and
 // again when it comes. The end-to-end benchmark once ran with no jump terminal registered: every server
 // logon the jump terminal relayed then carried the jump terminal's address as its source, joined one
-// session that grew for hours, and slowed the correlator to a crawl, with nothing in the log to say why.
+// session that grew for as long as the load ran, and slowed the correlator to a crawl, with nothing in the
+// log to say why.
 import type { Logger } from '../../infra/logger.ts';
 import type { RegistryView } from './registry-view.ts';
 
