@@ -29,6 +29,17 @@ function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Prom
   });
 }
 
+/** The group's committed offset of partition 0. */
+const committedOffset = (groupId: string, topic: string) =>
+  h.bus.committedOffsets(groupId, topic).then((offsets) => offsets.get(0));
+
+/** Waits up to 30 s for the group to commit `offset`; the test then says what it found. */
+async function untilCommitted(groupId: string, topic: string, offset: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await committedOffset(groupId, topic)) !== offset && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+}
+
 const values = (records: readonly IncomingRecord[]) => records.map((r) => r.value?.toString('utf8'));
 
 describe('message bus', () => {
@@ -140,11 +151,9 @@ describe('message bus', () => {
         await new Promise((r) => setTimeout(r, 9000));
       },
     });
-    const committed = () => h.bus.committedOffsets(groupId, topic).then((offsets) => offsets.get(0));
-    const deadline = Date.now() + 30_000;
-    while ((await committed()) !== '2' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await untilCommitted(groupId, topic, '2');
     await consumption.stop();
-    expect(await committed()).toBe('2');
+    expect(await committedOffset(groupId, topic)).toBe('2');
     expect(deliveries).toEqual([['x', 'y']]);
     expect(joins).toBe(1);
   });
@@ -171,15 +180,13 @@ describe('message bus', () => {
       },
     });
     await until(() => deliveries.length >= 2, 'the batch handed over again');
-    const committed = () => h.bus.committedOffsets(groupId, topic).then((offsets) => offsets.get(0));
-    const deadline = Date.now() + 30_000;
-    while ((await committed()) !== '2' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await untilCommitted(groupId, topic, '2');
     await consumption.stop();
     expect(deliveries).toEqual([
       ['x', 'y'],
       ['x', 'y'],
     ]);
-    expect(await committed()).toBe('2');
+    expect(await committedOffset(groupId, topic)).toBe('2');
   });
 
   it('records written by kcat are read by the adapter, and records the adapter writes are read by kcat', async () => {
