@@ -11,10 +11,11 @@ import { createMessageBus, type GroupLag } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
 import { elasticsearchPid } from '../infra/stack/elasticsearch-node.ts';
 import { kafkaPid } from '../infra/stack/kafka-broker.ts';
+import { TOPICS, topicName } from '../infra/topics.ts';
 import { startPipeline, type RunningPipeline } from './e2e-pipeline.ts';
 import { pidListeningOn, sampleProcess, type ProcessSample } from './e2e-proc.ts';
 import type { Point } from './e2e-stats.ts';
-import type { LoadPlan } from './e2e-traffic.ts';
+import { MARKER_PREFIX, type LoadPlan } from './e2e-traffic.ts';
 
 export interface PhaseOptions {
   label: string;
@@ -37,6 +38,15 @@ export interface ProcessUsage {
   rss: Point[];
 }
 
+export interface MarkerTimes {
+  account: string;
+  sentAt: number;
+  eventWrittenAt?: number;
+  findingWrittenAt?: number;
+  eventAt?: number;
+  findingAt?: number;
+}
+
 export interface PhaseResult {
   options: PhaseOptions;
   namespace: string;
@@ -55,17 +65,29 @@ export interface PhaseResult {
   indexedAtLoadEnd: number;
   /** Where the records not yet searchable waited when the load ended: each stage's group, what it had not read. */
   backlogAtLoadEnd: GroupLag[];
+  /** Searchable events when the markers' grace ended (at most `graceSeconds` after the load; sooner when every marker was seen). */
   indexedAfterGrace: number;
+  /** Seconds from the end of the load to that count. */
+  afterGraceSeconds: number;
   deadLetters: number;
   findings: number;
   /** Receipt → searchable, ms; Infinity when it was not searchable by the end of the grace time. */
   findingLatency: number[];
   eventLatency: number[];
+  /**
+   * Each marker, ms since the epoch: when its line went into the socket, when its event and its
+   * `out_of_window` finding were first written to Kafka (by the normaliser, by the correlator), and when
+   * each was first found searchable. Where its latency went, hop by hop.
+   */
+  markers: MarkerTimes[];
   usage: ProcessUsage[];
   /** Stages that exited during the phase, seconds after the load began: its numbers hold only up to then. */
   stageExits: { stage: string; seconds: number; code: number | null; signal: string | null }[];
   pipeline?: RunningPipeline;
 }
+
+/** A marker's account in a record's text (`"e2emark12"`, not the start of `"e2emark123"`). */
+const MARKER_ACCOUNT = new RegExp(`(?<=")${MARKER_PREFIX}\\d+(?=")`);
 
 const LOAD = fileURLToPath(new URL('./e2e-load.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,6 +117,39 @@ async function found(store: SearchStore, index: string, field: string, accounts:
 }
 
 /** Each stage's group and what it has yet to read of its input, the tables' own readers left out. */
+/**
+ * When each marker's first record matching `wanted` was written to `topic` (the record's timestamp: the
+ * producing stage's clock), by account. Reads the topic whole; markers are found by their account's name.
+ */
+async function firstWritten(
+  pipeline: RunningPipeline,
+  log: Logger,
+  topic: string,
+  wanted: (value: string) => boolean,
+): Promise<Map<string, number>> {
+  const bus = createMessageBus(pipeline.config, log);
+  const first = new Map<string, number>();
+  try {
+    const table = await bus.followTable({
+      topic,
+      onRecord: (r) => {
+        const value = r.value?.toString('utf8') ?? '';
+        const account = MARKER_ACCOUNT.exec(value)?.[0];
+        if (account === undefined || !wanted(value)) return;
+        const at = Number(r.timestamp);
+        if (at < (first.get(account) ?? Infinity)) first.set(account, at);
+      },
+    });
+    await table.caughtUp;
+    await table.stop();
+  } catch (err) {
+    log.warn({ err, topic }, "the markers' write times could not be read");
+  } finally {
+    await bus.close();
+  }
+  return first;
+}
+
 async function stageBacklog(pipeline: RunningPipeline, log: Logger): Promise<GroupLag[]> {
   const bus = createMessageBus(pipeline.config, log);
   try {
@@ -193,6 +248,7 @@ export async function runPhase(
     let indexedAtLoadEnd = 0;
     let backlogAtLoadEnd: GroupLag[] = [];
     let graceUntil = Infinity;
+    let loadEndedAt = 0;
 
     const poll = async () => {
       const now = Date.now();
@@ -226,6 +282,7 @@ export async function runPhase(
       }
       await poll();
       if (exited && graceUntil === Infinity) {
+        loadEndedAt = Date.now();
         indexedAtLoadEnd = await count(store, events);
         backlogAtLoadEnd = await stageBacklog(pipeline, log);
         progress.push({
@@ -274,10 +331,17 @@ export async function runPhase(
       indexedAtLoadEnd,
       backlogAtLoadEnd,
       indexedAfterGrace: await count(store, events),
+      afterGraceSeconds: (Date.now() - loadEndedAt) / 1000,
       deadLetters: await count(store, deadIndex),
       findings: await count(store, findingsIndex),
       findingLatency: latency(findingAt),
       eventLatency: latency(eventAt),
+      markers: [...sentAt].map(([account, at]) => ({
+        account,
+        sentAt: at,
+        findingAt: findingAt.get(account),
+        eventAt: eventAt.get(account),
+      })),
       usage,
       stageExits: pipeline.exits.map((e) => ({
         stage: e.stage,
@@ -286,6 +350,16 @@ export async function runPhase(
         signal: e.signal,
       })),
     };
+    const [eventWritten, findingWritten] = await Promise.all([
+      firstWritten(pipeline, log, topicName(pipeline.config, TOPICS.events), () => true),
+      firstWritten(pipeline, log, topicName(pipeline.config, TOPICS.findings), (v) =>
+        v.includes('"rule":"out_of_window"'),
+      ),
+    ]);
+    for (const m of result.markers) {
+      m.eventWrittenAt = eventWritten.get(m.account);
+      m.findingWrittenAt = findingWritten.get(m.account);
+    }
     await pipeline.stop();
     if (options.keep) result.pipeline = pipeline;
     else await pipeline.remove();

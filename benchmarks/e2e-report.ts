@@ -1,7 +1,7 @@
 // The `e2e` section of RESULTS.md, from the phases' results: throughput offered vs searchable, latency to a
 // searchable finding, where the CPU went, the raw `_bulk` bound, and the soak's memory trend per process.
 import type { BulkBound } from './e2e-bulk.ts';
-import type { PhaseResult } from './e2e-phase.ts';
+import type { MarkerTimes, PhaseResult } from './e2e-phase.ts';
 import { memoryTrend, percentile } from './e2e-stats.ts';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -30,7 +30,7 @@ function throughput(r: PhaseResult): string {
     .filter((_, i, all) => i % Math.max(1, Math.ceil(all.length / 12)) === 0 || i === all.length - 1)
     .map((p) => `| ${p.t.toFixed(0)} | ${n(p.offered)} | ${n(p.indexed)} | ${n(p.offered - p.indexed)} |`);
   return [
-    `Offered **${n(offered)} events/s** (asked: ${n(r.options.rate)}/s; ${n(r.offered)} events handed to the collectors in ${r.loadSeconds.toFixed(0)} s, ${n(r.heldBack)} held back by a full socket, ${n(r.heldBackHttp)} by a full queue of POSTs, ${n(r.notMade)} not made in time by a load generator short of CPU, ${n(r.httpFailures)} refused over HTTP); searchable in \`rm-events\`: **${n(indexed)} events/s** (the last 80% of the run). At the end of the load ${n(backlog)} events were not yet searchable; ${n(r.indexedAfterGrace)} were after ${r.options.graceSeconds} s more. Dead letters: ${n(r.deadLetters)}; findings: ${n(r.findings)}. ${stageExits(r)}`,
+    `Offered **${n(offered)} events/s** (asked: ${n(r.options.rate)}/s; ${n(r.offered)} events handed to the collectors in ${r.loadSeconds.toFixed(0)} s, ${n(r.heldBack)} held back by a full socket, ${n(r.heldBackHttp)} by a full queue of POSTs, ${n(r.notMade)} not made in time by a load generator short of CPU, ${n(r.httpFailures)} refused over HTTP); searchable in \`rm-events\`: **${n(indexed)} events/s** (the last 80% of the run). At the end of the load ${n(backlog)} events were not yet searchable; ${n(Math.max(0, r.offered - r.indexedAfterGrace))} were still not ${r.afterGraceSeconds.toFixed(0)} s later. Dead letters: ${n(r.deadLetters)}; findings: ${n(r.findings)}. ${stageExits(r)}`,
     '',
     '| s | offered | searchable | behind |',
     '|---|---|---|---|',
@@ -63,12 +63,46 @@ function stageExits(r: PhaseResult): string {
   return `**Stages that exited during the run** (not restarted here; what they did not do is missing from the numbers after): ${list.join(', ')}.`;
 }
 
+/** Where the markers' findings spent their time: each hop's durations, over the markers seen at both ends. */
+export function markerHops(markers: readonly MarkerTimes[]): { hop: string; ms: number[] }[] {
+  const between = (from: keyof MarkerTimes, to: keyof MarkerTimes) =>
+    markers.flatMap((m) => {
+      const a = m[from];
+      const b = m[to];
+      return typeof a === 'number' && typeof b === 'number' ? [b - a] : [];
+    });
+  return [
+    {
+      hop: 'receipt → its event written to `rm.events` (syslog collector, Kafka, normaliser)',
+      ms: between('sentAt', 'eventWrittenAt'),
+    },
+    {
+      hop: 'event written → its `out_of_window` finding written to `rm.findings` (correlator)',
+      ms: between('eventWrittenAt', 'findingWrittenAt'),
+    },
+    {
+      hop: 'finding written → searchable (index sink, the index refresh, the search every 200 ms)',
+      ms: between('findingWrittenAt', 'findingAt'),
+    },
+  ];
+}
+
 function latency(r: PhaseResult): string {
   return [
     `| receipt → searchable | markers | searchable | p50 | p99 | max |`,
     '|---|---|---|---|---|---|',
     latencyLine('`out_of_window` finding in `rm-findings`', r.findingLatency),
     latencyLine('VPN event in `rm-events`', r.eventLatency),
+    '',
+    "Where the markers' findings waited (from the Kafka records' timestamps: the writing stage's clock):",
+    '',
+    '| hop | markers | p50 | p99 | max |',
+    '|---|---|---|---|---|',
+    ...markerHops(r.markers).map(({ hop, ms }) =>
+      ms.length === 0
+        ? `| ${hop} | 0 | – | – | – |`
+        : `| ${hop} | ${ms.length} | ${seconds(percentile(ms, 0.5))} | ${seconds(percentile(ms, 0.99))} | ${seconds(Math.max(...ms))} |`,
+    ),
   ].join('\n');
 }
 

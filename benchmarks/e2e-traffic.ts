@@ -168,8 +168,9 @@ export function sessionTraffic(n: number, startMs: number, pool: number): Sessio
   };
 }
 
+export const MARKER_PREFIX = 'e2emark';
 /** The account of marker `n`: one no approval names, so its VPN connection is out of window. */
-export const markerAccount = (n: number) => `e2emark${n}`;
+export const markerAccount = (n: number) => `${MARKER_PREFIX}${n}`;
 
 /** Marker `n` connecting at `ms` (two ASA lines), and its disconnect, sent a little later. */
 export function markerTraffic(n: number, ms: number): { connect: string[]; disconnect: string[] } {

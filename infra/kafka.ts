@@ -146,11 +146,12 @@ const PRODUCE_MAX_BYTES = 768 * 1024;
 const RECORD_OVERHEAD_BYTES = 64;
 
 /** Splits records into requests of at most PRODUCE_MAX_RECORDS records and about PRODUCE_MAX_BYTES bytes. */
-function requestSized(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
-  const chunks: OutgoingRecord[][] = [];
-  let chunk: OutgoingRecord[] = [];
+function requestSized(entries: readonly TopicRecord[]): TopicRecord[][] {
+  const chunks: TopicRecord[][] = [];
+  let chunk: TopicRecord[] = [];
   let bytes = 0;
-  for (const r of records) {
+  for (const entry of entries) {
+    const r = entry.record;
     let size =
       RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value === null ? 0 : Buffer.byteLength(r.value));
     if (r.headers) for (const [k, v] of Object.entries(r.headers)) size += k.length + v.length + 4;
@@ -159,7 +160,7 @@ function requestSized(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
       chunk = [];
       bytes = 0;
     }
-    chunk.push(r);
+    chunk.push(entry);
     bytes += size;
   }
   if (chunk.length > 0) chunks.push(chunk);
@@ -243,13 +244,15 @@ export function createMessageBus(
     return admin;
   };
 
-  const produce = async (topic: string, records: readonly OutgoingRecord[]): Promise<void> => {
-    if (records.length === 0) return;
+  // One request carries every topic's records: a stage that writes findings, notices and reconciliations
+  // waits for one acknowledgement instead of one per topic.
+  const produceAll = async (entries: readonly TopicRecord[]): Promise<void> => {
+    if (entries.length === 0) return;
     const p = getProducer();
     try {
-      for (const chunk of requestSized(records))
+      for (const chunk of requestSized(entries))
         await p.send({
-          messages: chunk.map((r) => ({
+          messages: chunk.map(({ topic, record: r }) => ({
             topic,
             key: r.key === null ? undefined : Buffer.from(r.key),
             value:
@@ -267,17 +270,8 @@ export function createMessageBus(
   };
 
   return {
-    produce,
-
-    async produceAll(entries) {
-      const byTopic = new Map<string, OutgoingRecord[]>();
-      for (const { topic, record } of entries) {
-        const list = byTopic.get(topic) ?? [];
-        list.push(record);
-        byTopic.set(topic, list);
-      }
-      for (const [topic, records] of byTopic) await produce(topic, records);
-    },
+    produce: (topic, records) => produceAll(records.map((record) => ({ topic, record }))),
+    produceAll,
 
     async consume(options) {
       const consumer = kafka.consumer({

@@ -243,6 +243,21 @@ describe('message bus', () => {
     expect(new Set(seen.map((r) => r.partition)).size).toBeGreaterThan(1);
   });
 
+  it('records for several topics written in one call each arrive on their topic, in order, with their keys', async () => {
+    const findings = await freshTopic('findings');
+    const notices = await freshTopic('notices');
+    const entries = Array.from({ length: 40 }, (_, i) => ({
+      topic: i % 2 === 0 ? findings : notices,
+      record: { key: `s${i % 4}`, value: `${i} 持出し` },
+    }));
+    await h.bus.produceAll(entries);
+    const sent = (topic: string) => entries.filter((e) => e.topic === topic).map((e) => e.record);
+    for (const topic of [findings, notices]) {
+      const seen = await readTopic(h, topic, 20);
+      expect(seen.map((r) => ({ key: r.key, value: r.value?.toString('utf8') }))).toEqual(sent(topic));
+    }
+  });
+
   it('a batch far over the broker message limit is split into requests and arrives whole', async () => {
     const topic = await freshTopic('big-batch');
     const value = 'x'.repeat(600);

@@ -1,6 +1,8 @@
 // The end-to-end benchmark's arithmetic, its load generator's pace and its knobs.
 import { describe, expect, it } from 'vitest';
+import type { PhaseResult } from '../../benchmarks/e2e-phase.ts';
 import { stageFlags } from '../../benchmarks/e2e-pipeline.ts';
+import { e2eSection, markerHops } from '../../benchmarks/e2e-report.ts';
 import { cpuSecondsOfStat, listeningInodes, rssBytesOfStatus } from '../../benchmarks/e2e-proc.ts';
 import { memoryTrend, percentile, slope } from '../../benchmarks/e2e-stats.ts';
 import { loadTurn, markerTraffic, sessionTraffic, EVENTS_PER_SESSION } from '../../benchmarks/e2e-traffic.ts';
@@ -90,5 +92,77 @@ describe('node flags for a stage of the benchmark', () => {
   it('refuses a stage it does not run, rather than profile nothing after a long run', () => {
     expect(() => stageFlags('corelate=--cpu-prof')).toThrow(/"corelate=--cpu-prof" is not <stage>=<flags>/);
     expect(() => stageFlags('--cpu-prof')).toThrow(/with a stage of syslog, /);
+  });
+});
+
+/** A phase that offered `offered` events, `indexed` of them searchable `afterGraceSeconds` after the load. */
+function phase(label: string, offered: number, indexed: number, afterGraceSeconds: number): PhaseResult {
+  return {
+    options: {
+      label,
+      rate: 300,
+      seconds: 60,
+      memoryEveryMs: 30_000,
+      graceSeconds: 30,
+      markerEveryMs: 1000,
+      pool: 1000,
+      keep: false,
+    },
+    namespace: 'bench.',
+    offered,
+    heldBack: 0,
+    heldBackHttp: 0,
+    notMade: 0,
+    httpFailures: 0,
+    loadSeconds: 60,
+    progress: [
+      { t: 0, offered: 0, indexed: 0 },
+      { t: 60, offered, indexed: indexed - 100 },
+    ],
+    indexedAtLoadEnd: indexed - 100,
+    backlogAtLoadEnd: [],
+    indexedAfterGrace: indexed,
+    afterGraceSeconds,
+    deadLetters: 0,
+    findings: 0,
+    findingLatency: [],
+    eventLatency: [],
+    markers: [],
+    usage: [],
+    stageExits: [],
+  };
+}
+
+describe('the end-to-end report', () => {
+  it("says how many events were still not searchable when the markers' grace ended, and how long after the load", () => {
+    const text = e2eSection({
+      machine: 'test machine',
+      stack: 'test stack',
+      sustained: phase('sustained', 18_000, 17_000, 30.2),
+      soak: phase('soak', 18_000, 18_000, 4.4),
+      command: 'npm run bench:e2e',
+    });
+    expect(text).toContain('1,000 were still not 30 s later');
+    expect(text).toContain('0 were still not 4 s later');
+  });
+
+  it("splits each marker's wait into the normaliser's, the correlator's and the index's part", () => {
+    const hops = markerHops([
+      {
+        account: 'e2emark0',
+        sentAt: 0,
+        eventWrittenAt: 40,
+        findingWrittenAt: 340,
+        eventAt: 900,
+        findingAt: 1500,
+      },
+      { account: 'e2emark1', sentAt: 1000, eventWrittenAt: 1100, findingWrittenAt: 1200, findingAt: 2000 },
+      { account: 'e2emark2', sentAt: 2000 },
+    ]);
+    expect(hops.map((h) => h.ms)).toEqual([
+      [40, 100],
+      [300, 100],
+      [1160, 800],
+    ]);
   });
 });
