@@ -116,7 +116,6 @@ async function found(store: SearchStore, index: string, field: string, accounts:
   return names;
 }
 
-/** Each stage's group and what it has yet to read of its input, the tables' own readers left out. */
 /**
  * When each marker's first record matching `wanted` was written to `topic` (the record's timestamp: the
  * producing stage's clock), by account. Reads the topic whole; markers are found by their account's name.
@@ -150,6 +149,7 @@ async function firstWritten(
   return first;
 }
 
+/** Each stage's group and what it has yet to read of its input, the tables' own readers left out. */
 async function stageBacklog(pipeline: RunningPipeline, log: Logger): Promise<GroupLag[]> {
   const bus = createMessageBus(pipeline.config, log);
   try {
