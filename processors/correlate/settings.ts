@@ -38,6 +38,23 @@ export const CorrelateSettings = z
      * they are counted (`truncated`). At the default a session record stays well inside Kafka's 1 MB.
      */
     timelineLimit: z.number().int().positive().max(1000).default(1000),
+    /**
+     * The broker holds a fetch of events until this many bytes are there, or `maxWaitMs` passed. The
+     * correlator's work per batch is large beside its work per event (every session a batch touches is
+     * judged and written again), so a few events a batch cost several times what hundreds do; a quiet
+     * stream waits at most `maxWaitMs` for its batch.
+     */
+    batch: z
+      .object({
+        minFetchBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024),
+        maxWaitMs: z.number().int().positive().default(250),
+      })
+      .strict()
+      .default(() => ({ minFetchBytes: 256 * 1024, maxWaitMs: 250 })),
     /** The layers every session should show; a session missing one below its deepest layer has a coverage gap. */
     expectedLayers: z.array(SessionLayer).default(['vpn', 'gateway', 'jump']),
     rules: z

@@ -188,6 +188,7 @@ export async function startCorrelateStage(
     groupId: group,
     topics: [eventsTopic],
     fromBeginning: true,
+    fetch: { minBytes: config.correlate.batch.minFetchBytes, maxWaitMs: config.correlate.batch.maxWaitMs },
     onAssignment: (assignment) => reload(assignment[eventsTopic] ?? []),
     handler: async (batch) => {
       await serial(async () => {
