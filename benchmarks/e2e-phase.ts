@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResolvedConfig } from '../infra/config.ts';
 import { createSearchStore, type SearchStore } from '../infra/elasticsearch.ts';
 import { indexName } from '../infra/index-templates.ts';
-import { createMessageBus, type GroupLag } from '../infra/kafka.ts';
+import { createMessageBus, type GroupLag, type MessageBus } from '../infra/kafka.ts';
 import type { Logger } from '../infra/logger.ts';
 import { elasticsearchPid } from '../infra/stack/elasticsearch-node.ts';
 import { kafkaPid } from '../infra/stack/kafka-broker.ts';
@@ -121,12 +121,11 @@ async function found(store: SearchStore, index: string, field: string, accounts:
  * producing stage's clock), by account. Reads the topic whole; markers are found by their account's name.
  */
 async function firstWritten(
-  pipeline: RunningPipeline,
+  bus: MessageBus,
   log: Logger,
   topic: string,
   wanted: (value: string) => boolean,
 ): Promise<Map<string, number>> {
-  const bus = createMessageBus(pipeline.config, log);
   const first = new Map<string, number>();
   try {
     const table = await bus.followTable({
@@ -143,10 +142,27 @@ async function firstWritten(
     await table.stop();
   } catch (err) {
     log.warn({ err, topic }, "the markers' write times could not be read");
+  }
+  return first;
+}
+
+/** When each marker's event (by the normaliser) and its `out_of_window` finding (by the correlator) were written. */
+async function markerWriteTimes(
+  pipeline: RunningPipeline,
+  log: Logger,
+): Promise<{ event: Map<string, number>; finding: Map<string, number> }> {
+  const bus = createMessageBus(pipeline.config, log);
+  try {
+    const [event, finding] = await Promise.all([
+      firstWritten(bus, log, topicName(pipeline.config, TOPICS.events), () => true),
+      firstWritten(bus, log, topicName(pipeline.config, TOPICS.findings), (v) =>
+        v.includes('"rule":"out_of_window"'),
+      ),
+    ]);
+    return { event, finding };
   } finally {
     await bus.close();
   }
-  return first;
 }
 
 /** Each stage's group and what it has yet to read of its input, the tables' own readers left out. */
@@ -318,6 +334,7 @@ export async function runPhase(
         const t = seen.get(a);
         return t === undefined ? Infinity : t - at;
       });
+    const written = await markerWriteTimes(pipeline, log);
     const result: PhaseResult = {
       options,
       namespace: pipeline.namespace,
@@ -339,8 +356,10 @@ export async function runPhase(
       markers: [...sentAt].map(([account, at]) => ({
         account,
         sentAt: at,
-        findingAt: findingAt.get(account),
+        eventWrittenAt: written.event.get(account),
+        findingWrittenAt: written.finding.get(account),
         eventAt: eventAt.get(account),
+        findingAt: findingAt.get(account),
       })),
       usage,
       stageExits: pipeline.exits.map((e) => ({
@@ -350,16 +369,6 @@ export async function runPhase(
         signal: e.signal,
       })),
     };
-    const [eventWritten, findingWritten] = await Promise.all([
-      firstWritten(pipeline, log, topicName(pipeline.config, TOPICS.events), () => true),
-      firstWritten(pipeline, log, topicName(pipeline.config, TOPICS.findings), (v) =>
-        v.includes('"rule":"out_of_window"'),
-      ),
-    ]);
-    for (const m of result.markers) {
-      m.eventWrittenAt = eventWritten.get(m.account);
-      m.findingWrittenAt = findingWritten.get(m.account);
-    }
     await pipeline.stop();
     if (options.keep) result.pipeline = pipeline;
     else await pipeline.remove();
