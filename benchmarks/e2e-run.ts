@@ -4,6 +4,8 @@
 //   RMWATCH_BENCH_E2E_SECONDS   sustained run (default 300)      RMWATCH_BENCH_E2E_RATE  offered events/s (20000)
 //   RMWATCH_BENCH_SOAK_SECONDS  soak (default 600)               RMWATCH_BENCH_SOAK_RATE soak events/s (default:
 //                                                                 70% of what the sustained run made searchable)
+//   RMWATCH_BENCH_SOAK_WARMUP   seconds of soak load before memory is watched (default: how long the
+//                               correlator holds a closed session, so its state has reached its steady size)
 //   RMWATCH_BENCH_E2E_GRACE     seconds markers may take after the load ends (30)
 //   RMWATCH_BENCH_STAGE_FLAGS   node flags per stage, e.g. `correlate=--cpu-prof --cpu-prof-dir=/tmp/prof`
 // The stack's own RMWATCH_* port and folder variables put it beside another stack (e.g. one tests use).
@@ -17,12 +19,12 @@ import { stageFlags } from './e2e-pipeline.ts';
 import { e2eSection, steadyRate } from './e2e-report.ts';
 import { machine, writeSection } from './results.ts';
 
-const number = (name: string, fallback: number): number => {
+const number = (name: string, fallback: number, zero = false): number => {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) {
-    console.error(`${name}=${JSON.stringify(text)}: expected a positive number`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zero)) {
+    console.error(`${name}=${JSON.stringify(text)}: expected a ${zero ? 'non-negative' : 'positive'} number`);
     process.exit(2);
   }
   return value;
@@ -42,6 +44,14 @@ try {
 
 const log = createLogger('warn', 'bench-e2e');
 const config = loadConfig({ env: { ...process.env, RMWATCH_LOG_LEVEL: 'warn' } });
+// A closed session is let go once the watermark (the newest event less the lateness) has passed its end by the
+// lateness and the closing grace, at the next sweep: until then the correlator's memory grows by design.
+const { latenessSeconds, closingGraceSeconds, sweepSeconds } = config.correlate;
+const soakWarmupSeconds = number(
+  'RMWATCH_BENCH_SOAK_WARMUP',
+  2 * latenessSeconds + closingGraceSeconds + sweepSeconds,
+  true,
+);
 const up = await stackUp(config, log);
 try {
   // 2 million accounts: at 20,000 events/s (1,800 sessions/s) one comes round after 18 minutes.
@@ -52,6 +62,7 @@ try {
     label: 'sustained',
     rate,
     seconds: sustainedSeconds,
+    warmupSeconds: 0,
     memoryEveryMs: 5000,
     keep: true,
   });
@@ -72,12 +83,15 @@ try {
   await new Promise((r) => setTimeout(r, 10_000));
   const kept = steadyRate(sustained.progress, 'indexed');
   const soakRate = number('RMWATCH_BENCH_SOAK_RATE', Math.max(100, Math.round((kept * 0.7) / 100) * 100));
-  console.log(`searchable ${Math.round(kept)} events/s; soak: ${soakRate} events/s for ${soakSeconds} s`);
+  console.log(
+    `searchable ${Math.round(kept)} events/s; soak: ${soakRate} events/s for ${soakWarmupSeconds} s of warm-up and ${soakSeconds} s`,
+  );
   const soak = await runPhase(config, log, {
     ...common,
     label: 'soak',
     rate: soakRate,
     seconds: soakSeconds,
+    warmupSeconds: soakWarmupSeconds,
     memoryEveryMs: 30_000,
     keep: false,
   });

@@ -10,9 +10,10 @@
 // write the stage rebuilds its state from rm.sessions (the partitions it owns) and rm.reconciliations;
 // events read again are already in those sessions and change nothing, so nothing is written twice.
 import type { ResolvedConfig } from '../../infra/config.ts';
-import type { Consumption, IncomingRecord, MessageBus, TopicRecord } from '../../infra/kafka.ts';
+import type { Consumption, IncomingRecord, MessageBus, RecordBatch, TopicRecord } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
+import { gathering } from '../../infra/gather.ts';
 import { followTopicTable } from '../../infra/table.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { Approval } from '../../model/approval.ts';
@@ -30,6 +31,8 @@ export interface CorrelateStage {
 }
 
 const TICK_MS = 5000;
+/** Partitions of one fetch handled at once, and so gathered into one piece of work (more than a member owns). */
+const PARTITIONS_TOGETHER = 64;
 
 export async function startCorrelateStage(
   config: Pick<ResolvedConfig, 'namespace' | 'correlate'>,
@@ -38,6 +41,8 @@ export async function startCorrelateStage(
 ): Promise<CorrelateStage> {
   const counters = new Counters('correlate', [
     'events',
+    /** Pieces of work (a fetch's partitions together): events per piece is how well batching pays. */
+    'batches',
     'dead_letters',
     'duplicates',
     'late',
@@ -183,42 +188,52 @@ export async function startCorrelateStage(
   };
 
   let lastArrival = Date.now();
+  /** One fetch's batches (a partition each), judged together: see `together`. */
+  const correlateBatches = async (batches: readonly RecordBatch[]): Promise<void> => {
+    const correlator = await current();
+    lastArrival = Date.now();
+    counters.inc('batches');
+    const letters: TopicRecord[] = [];
+    const events: { event: CanonicalEvent; shard: number }[] = [];
+    for (const batch of batches)
+      for (const record of batch.records) {
+        counters.inc('events');
+        const event = parseEvent(record);
+        if (event.ok) events.push({ event: event.value, shard: batch.partition });
+        else
+          letters.push({
+            topic: topic(TOPICS.deadLetter),
+            record: deadLetterRecord('correlate', record, event.error),
+          });
+      }
+    await bus.produceAll(letters);
+    counters.inc('dead_letters', letters.length);
+    await guarded(correlator, () => {
+      const { results, output } = correlator.ingestBatch(events);
+      for (const result of results) {
+        if (result.kind === 'ignored') counters.inc(`ignored_${result.reason}`);
+        else if (result.kind === 'duplicate') counters.inc('duplicates');
+        else if (result.late) counters.inc('late');
+      }
+      return output;
+    });
+  };
+  // The partitions of one fetch are judged as one piece of work with one write (infra/gather.ts): every
+  // session a piece touches is judged and written again, and each write waits for the broker.
+  const together = gathering(async (batches: RecordBatch[]) => {
+    await serial(() => correlateBatches(batches));
+    return batches.map(() => undefined);
+  });
+
   const eventsTopic = topic(TOPICS.events);
   const consumption: Consumption = await bus.consume({
     groupId: group,
     topics: [eventsTopic],
     fromBeginning: true,
     fetch: { minBytes: config.correlate.batch.minFetchBytes, maxWaitMs: config.correlate.batch.maxWaitMs },
+    partitionsConcurrently: PARTITIONS_TOGETHER,
     onAssignment: (assignment) => reload(assignment[eventsTopic] ?? []),
-    handler: async (batch) => {
-      await serial(async () => {
-        const correlator = await current();
-        lastArrival = Date.now();
-        const letters: TopicRecord[] = [];
-        const events: { event: CanonicalEvent; shard: number }[] = [];
-        for (const record of batch.records) {
-          counters.inc('events');
-          const event = parseEvent(record);
-          if (event.ok) events.push({ event: event.value, shard: batch.partition });
-          else
-            letters.push({
-              topic: topic(TOPICS.deadLetter),
-              record: deadLetterRecord('correlate', record, event.error),
-            });
-        }
-        await bus.produceAll(letters);
-        counters.inc('dead_letters', letters.length);
-        await guarded(correlator, () => {
-          const { results, output } = correlator.ingestBatch(events);
-          for (const result of results) {
-            if (result.kind === 'ignored') counters.inc(`ignored_${result.reason}`);
-            else if (result.kind === 'duplicate') counters.inc('duplicates');
-            else if (result.late) counters.inc('late');
-          }
-          return output;
-        });
-      });
-    },
+    handler: together,
   });
 
   // With no events for a while, event time follows the clock: silent sessions close, open ones cross

@@ -6,14 +6,15 @@
 //           chain lives in one index and one shard): one document per raw record (id: model/ids.ts
 //           evidenceId of its Kafka coordinates) and one head document per chain (chainHeadId);
 //           rm.deadletter: records whose receive-metadata headers are missing or bad, with their bytes
-//   config: namespace only
+//   config: namespace; the fetch wait of `index.batch` (minFetchBytes, maxWaitMs), as the index sink's
 //
 // Chains are per raw topic and a source's records share a partition (keyed by device), so one consumer
 // appends to a chain, in offset order. Chain positions are cached; on a miss (start, rebalance, a failed
 // batch) the stage reads the stored chain's highest seq and its head document, and continues from whichever
 // is further on (a head beyond the records means the tail was removed: the gap stays visible).
-// A batch is written as one bulk request, each chain's records in seq order followed by its head, so a
-// crash leaves a prefix of every chain, never a gap. Offsets are committed only after Elasticsearch took
+// The batches of one fetch (a partition each) are written together as one bulk request (infra/gather.ts:
+// Elasticsearch's cost is as much per request as per document), each chain's records in seq order followed
+// by its head, so a crash leaves a prefix of every chain, never a gap. Offsets are committed only after Elasticsearch took
 // everything; records already stored (a redelivery) are skipped and keep their seq.
 // Limitation: a record without a key is chained by its `rm-peer` header, and unkeyed records of one peer
 // may land on several partitions; two instances owning those partitions could then fork that chain.
@@ -21,7 +22,8 @@ import type { ResolvedConfig } from '../../infra/config.ts';
 import { BoundedMemory } from '../../infra/bounded-map.ts';
 import type { IndexedDocument, SearchStore } from '../../infra/elasticsearch.ts';
 import { monthlyIndexFor } from '../../infra/index-templates.ts';
-import type { Consumption, MessageBus, OutgoingRecord } from '../../infra/kafka.ts';
+import { gathering } from '../../infra/gather.ts';
+import type { Consumption, MessageBus, OutgoingRecord, RecordBatch } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
@@ -59,8 +61,11 @@ export function evidenceIndexFor(config: Pick<ResolvedConfig, 'namespace'>, day:
   return monthlyIndexFor(config, 'evidence', day);
 }
 
+/** Partitions of one fetch handled at once, and so written together (more than a member owns). */
+const PARTITIONS_TOGETHER = 64;
+
 export async function startEvidenceStage(
-  config: Pick<ResolvedConfig, 'namespace'>,
+  config: Pick<ResolvedConfig, 'namespace' | 'index'>,
   bus: MessageBus,
   store: SearchStore,
   log: Logger,
@@ -71,6 +76,8 @@ export async function startEvidenceStage(
     'already_stored',
     'dead_letters',
     'failed_batches',
+    /** Pieces of work (one fetch's partitions together), each one lookup and one bulk request. */
+    'batches',
   ]);
   const group = `${config.namespace}rmwatch.evidence`;
   const kinds = new Map<string, EvidenceKind>([
@@ -112,19 +119,13 @@ export async function startEvidenceStage(
     return position;
   };
 
-  const consumption: Consumption = await bus.consume({
-    groupId: group,
-    topics: [...kinds.keys()],
-    fromBeginning: true,
-    // Partitions may have moved: another instance may have appended to the chains cached here.
-    onAssignment: () => {
-      positions = new BoundedMemory<ChainPosition>(50_000);
-    },
-    handler: async (batch) => {
+  const handleBatches = async (batches: readonly RecordBatch[]): Promise<void> => {
+    counters.inc('batches');
+    const received: Received[] = [];
+    const letters: OutgoingRecord[] = [];
+    for (const batch of batches) {
       const kind = kinds.get(batch.topic);
       if (!kind) throw new Error(`evidence stage: unexpected topic ${batch.topic}`);
-      const received: Received[] = [];
-      const letters: OutgoingRecord[] = [];
       for (const record of batch.records) {
         let raws: ReturnType<typeof unpackFrames>;
         try {
@@ -157,60 +158,77 @@ export async function startEvidenceStage(
           });
         });
       }
+    }
 
-      // A rebalance during this batch must not swap the cache under it.
-      const cache = positions;
-      const chains = new Map<string, { name: ChainName; index: string; docs: IndexedDocument[] }>();
-      for (const r of received)
-        if (!chains.has(r.name.chain)) chains.set(r.name.chain, { name: r.name, index: r.index, docs: [] });
-      try {
-        // A redelivered record is already in its chain: it keeps its seq and is not appended again.
-        const stored = await store.getMany(received.map((r) => ({ index: r.index, id: r.id })));
-        const fresh = received.filter((r) => !stored.has(`${r.index}/${r.id}`));
-        counters.inc('already_stored', received.length - fresh.length);
+    // A rebalance during this work must not swap the cache under it.
+    const cache = positions;
+    const chains = new Map<string, { name: ChainName; index: string; docs: IndexedDocument[] }>();
+    for (const r of received)
+      if (!chains.has(r.name.chain)) chains.set(r.name.chain, { name: r.name, index: r.index, docs: [] });
+    try {
+      // A redelivered record is already in its chain: it keeps its seq and is not appended again.
+      const stored = await store.getMany(received.map((r) => ({ index: r.index, id: r.id })));
+      const fresh = received.filter((r) => !stored.has(`${r.index}/${r.id}`));
+      counters.inc('already_stored', received.length - fresh.length);
 
-        const positionOf = async (name: ChainName, index: string): Promise<ChainPosition> => {
-          const cached = cache.get(name.chain);
-          if (cached !== undefined) return cached;
-          const loaded = await loadPosition(name, index);
-          cache.set(name.chain, loaded);
-          return loaded;
-        };
-        for (const r of fresh) {
-          const document = appendRecord(r.name, await positionOf(r.name, r.index), r);
-          cache.set(r.name.chain, { seq: document.seq, hash: document.hash });
-          chains.get(r.name.chain)?.docs.push({ index: r.index, id: document.id, document });
-        }
-        // Each chain's records in seq order, then its head: one shard applies them in this order. A chain
-        // whose records were all stored before still gets its head, in case a crash cut it off last time.
-        const docs: IndexedDocument[] = [];
-        const now = new Date().toISOString();
-        for (const { name, index, docs: records } of chains.values()) {
-          docs.push(...records);
-          const position = await positionOf(name, index);
-          if (position.seq === 0) continue;
-          const head: ChainHead = { entry: 'head', ...name, ...position, updated_at: now };
-          docs.push({ index, id: chainHeadId(name.chain), document: head });
-        }
-        const result = await store.bulkIndex(docs);
-        // A refused record would leave a gap in its chain: better to stop and retry than to go on past it.
-        if (result.rejected.length > 0) {
-          const first = result.rejected[0];
-          throw new Error(
-            `Elasticsearch refused ${result.rejected.length} evidence document(s), e.g. ${first?.doc.id}: ` +
-              `${first?.type}: ${first?.reason}`,
-          );
-        }
-        counters.inc('stored', fresh.length);
-        await bus.produce(deadLetterTopic, letters);
-        counters.inc('dead_letters', letters.length);
-      } catch (err) {
-        // What was written is unknown: the chains are read back from Elasticsearch on the retry.
-        for (const chain of chains.keys()) cache.delete(chain);
-        counters.inc('failed_batches');
-        throw err;
+      const positionOf = async (name: ChainName, index: string): Promise<ChainPosition> => {
+        const cached = cache.get(name.chain);
+        if (cached !== undefined) return cached;
+        const loaded = await loadPosition(name, index);
+        cache.set(name.chain, loaded);
+        return loaded;
+      };
+      for (const r of fresh) {
+        const document = appendRecord(r.name, await positionOf(r.name, r.index), r);
+        cache.set(r.name.chain, { seq: document.seq, hash: document.hash });
+        chains.get(r.name.chain)?.docs.push({ index: r.index, id: document.id, document });
       }
+      // Each chain's records in seq order, then its head: one shard applies them in this order. A chain
+      // whose records were all stored before still gets its head, in case a crash cut it off last time.
+      const docs: IndexedDocument[] = [];
+      const now = new Date().toISOString();
+      for (const { name, index, docs: records } of chains.values()) {
+        docs.push(...records);
+        const position = await positionOf(name, index);
+        if (position.seq === 0) continue;
+        const head: ChainHead = { entry: 'head', ...name, ...position, updated_at: now };
+        docs.push({ index, id: chainHeadId(name.chain), document: head });
+      }
+      const result = await store.bulkIndex(docs);
+      // A refused record would leave a gap in its chain: better to stop and retry than to go on past it.
+      if (result.rejected.length > 0) {
+        const first = result.rejected[0];
+        throw new Error(
+          `Elasticsearch refused ${result.rejected.length} evidence document(s), e.g. ${first?.doc.id}: ` +
+            `${first?.type}: ${first?.reason}`,
+        );
+      }
+      counters.inc('stored', fresh.length);
+      await bus.produce(deadLetterTopic, letters);
+      counters.inc('dead_letters', letters.length);
+    } catch (err) {
+      // What was written is unknown: the chains are read back from Elasticsearch on the retry.
+      for (const chain of chains.keys()) cache.delete(chain);
+      counters.inc('failed_batches');
+      throw err;
+    }
+  };
+  const together = gathering(async (batches: RecordBatch[]) => {
+    await handleBatches(batches);
+    return batches.map(() => undefined);
+  });
+
+  const consumption: Consumption = await bus.consume({
+    groupId: group,
+    topics: [...kinds.keys()],
+    fromBeginning: true,
+    // Partitions may have moved: another instance may have appended to the chains cached here.
+    onAssignment: () => {
+      positions = new BoundedMemory<ChainPosition>(50_000);
     },
+    fetch: { minBytes: config.index.batch.minFetchBytes, maxWaitMs: config.index.batch.maxWaitMs },
+    partitionsConcurrently: PARTITIONS_TOGETHER,
+    handler: together,
   });
   log.info({ group }, 'evidence stage running');
   return { counters, stop: () => consumption.stop() };

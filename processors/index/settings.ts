@@ -43,9 +43,13 @@ export const IndexSettings = z
         maxFetchBytesPerPartition: 4 * 1024 * 1024,
         maxFetchBytes: 32 * 1024 * 1024,
       })),
-    /** Partitions whose batches are handled at once; their bulk requests share `bulkConcurrency`. */
-    partitionsConcurrently: z.number().int().positive().default(6),
-    /** Bulk requests in flight at once, whatever partition they come from: Elasticsearch's busy cores. */
+    /**
+     * Partitions of a fetch whose batches are handled at once: their documents go to Elasticsearch together,
+     * in bulk requests of up to `batch.maxDocuments`. At least the partitions one sink reads, so that a fetch
+     * of many partitions with a few records each is one request, not one each.
+     */
+    partitionsConcurrently: z.number().int().positive().default(64),
+    /** Bulk requests in flight at once: Elasticsearch's busy cores. */
     bulkConcurrency: z.number().int().positive().default(3),
     retention: z
       .object({

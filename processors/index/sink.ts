@@ -12,11 +12,13 @@
 import type { ResolvedConfig } from '../../infra/config.ts';
 import {
   SearchStoreUnavailableError,
+  type BulkFailure,
   type BulkResult,
   type IndexedDocument,
   type SearchStore,
 } from '../../infra/elasticsearch.ts';
 import type { IncomingRecord, MessageBus, OutgoingRecord, RecordBatch } from '../../infra/kafka.ts';
+import { gathering } from '../../infra/gather.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
@@ -50,13 +52,35 @@ export async function startIndexSink(
   log: Logger,
   options: IndexSinkOptions = {},
 ): Promise<IndexSink> {
-  const counters = new Counters('index', ['dead_letters', 'unavailable']);
+  const counters = new Counters('index', ['dead_letters', 'unavailable', 'bulk_requests']);
   const routes = sinkRoutes(config, options.routes ?? ROUTE_NAMES);
   const byTopic = new Map(routes.map((r) => [r.topic, r]));
   const deadLetterTopic = topicName(config, TOPICS.deadLetter);
   const batching = config.index.batch;
   const bulkSlots = new Slots(config.index.bulkConcurrency);
   let waiting = false;
+
+  // The partitions of one fetch are written together (infra/gather.ts), in bulk requests of up to
+  // `maxDocuments`: Elasticsearch's cost is as much per request as per document, and a fetch of many quiet
+  // partitions would otherwise be as many small requests. Each batch gets back what was refused of it.
+  const writeTogether = gathering(async (batches: Pending[][]): Promise<BulkFailure[][]> => {
+    const chunks = [...bulkSized(batches.flat(), batching.maxDocuments, batching.maxBytes)];
+    // Every chunk is sent even when one fails (each batch is retried whole anyway, and overwrites).
+    const results = await Promise.allSettled(
+      chunks.map((chunk) =>
+        bulkSlots.run(() => {
+          counters.inc('bulk_requests');
+          return store.bulkIndex(chunk.map((p) => p.doc));
+        }),
+      ),
+    );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const refused = new Map<IndexedDocument, BulkFailure>();
+    for (const r of results as PromiseFulfilledResult<BulkResult>[])
+      for (const refusal of r.value.rejected) refused.set(refusal.doc, refusal);
+    return batches.map((batch) => batch.flatMap((p) => refused.get(p.doc) ?? []));
+  });
 
   const handle = async (batch: RecordBatch): Promise<void> => {
     const route = byTopic.get(batch.topic);
@@ -76,45 +100,39 @@ export async function startIndexSink(
       latest.set(key, { doc, record, route, bytes: record.value?.length ?? 0 });
     }
 
-    const chunks = [...bulkSized([...latest.values()], batching.maxDocuments, batching.maxBytes)];
-    // Every chunk is sent even when one fails (the batch is retried whole anyway, and overwrites).
-    const results = await Promise.allSettled(
-      chunks.map((chunk) => bulkSlots.run(() => store.bulkIndex(chunk.map((p) => p.doc)))),
-    );
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) {
-      if (failure.reason instanceof SearchStoreUnavailableError) {
+    const pending = [...latest.values()];
+    let refusals: BulkFailure[];
+    try {
+      refusals = await writeTogether(pending);
+    } catch (err) {
+      if (err instanceof SearchStoreUnavailableError) {
         counters.inc('unavailable');
         if (!waiting)
           log.warn(
-            { topic: batch.topic, partition: batch.partition, problem: failure.reason.message },
+            { topic: batch.topic, partition: batch.partition, problem: err.message },
             'Elasticsearch is not taking documents; this partition waits and retries the same batch',
           );
         waiting = true;
       }
-      throw failure.reason;
+      throw err;
     }
     if (waiting) log.info({ topic: batch.topic }, 'Elasticsearch takes documents again; resuming');
     waiting = false;
-    chunks.forEach((chunk, i) => {
-      const result = (results[i] as PromiseFulfilledResult<BulkResult>).value;
-      counters.inc(`${route.name}_indexed`, result.indexed);
-      const pendingOf = new Map(chunk.map((p) => [p.doc, p]));
-      for (const refusal of result.rejected) {
-        const pending = pendingOf.get(refusal.doc);
-        if (!pending) continue;
-        // Elasticsearch quotes the refused value in its reason; the raw bytes travel in the letter anyway.
-        const reason = clip(`Elasticsearch refused it: ${refusal.type}: ${refusal.reason}`, 600);
-        counters.inc(`${route.name}_refused`);
-        if (pending.route.refusalsToDeadLetters)
-          letters.push(deadLetterRecord('index', pending.record, reason));
-        else
-          log.error(
-            { topic: batch.topic, partition: batch.partition, offset: pending.record.offset, reason },
-            'a dead letter could not be indexed; it stays on the dead-letter topic only',
-          );
-      }
-    });
+    counters.inc(`${route.name}_indexed`, pending.length - refusals.length);
+    const pendingOf = new Map(pending.map((p) => [p.doc, p]));
+    for (const refusal of refusals) {
+      const refused = pendingOf.get(refusal.doc);
+      if (!refused) continue;
+      // Elasticsearch quotes the refused value in its reason; the raw bytes travel in the letter anyway.
+      const reason = clip(`Elasticsearch refused it: ${refusal.type}: ${refusal.reason}`, 600);
+      counters.inc(`${route.name}_refused`);
+      if (route.refusalsToDeadLetters) letters.push(deadLetterRecord('index', refused.record, reason));
+      else
+        log.error(
+          { topic: batch.topic, partition: batch.partition, offset: refused.record.offset, reason },
+          'a dead letter could not be indexed; it stays on the dead-letter topic only',
+        );
+    }
     await bus.produce(deadLetterTopic, letters);
     counters.inc('dead_letters', letters.length);
   };

@@ -191,6 +191,51 @@ describe('correlation stage', () => {
     ).toMatch(/was revoked/);
   });
 
+  it('events waiting on several partitions are judged together, in one piece of work, and all committed', async () => {
+    const city = createHarness('correlate-together');
+    await setupNamespace(city);
+    try {
+      await city.bus.produce(
+        topicName(city.config, TOPICS.registry),
+        cityRegistry().map((r) => ({ key: registryEntityId(r), value: JSON.stringify(r) })),
+      );
+      const normalize = await startNormalizeStage(city.config, city.bus, city.log);
+      stages.push(normalize);
+      const s = new Scenario();
+      const users = ['vnd_ito', 'vnd_kato', 'vnd_kimura', 'vnd_mori', 'vnd_ogawa', 'vnd_ueda'];
+      users.forEach((user, i) =>
+        visit(s, { at: `${DAY} 1${i}:00`, user, from: `203.0.113.${20 + i}`, assigned: `10.99.0.${20 + i}` }),
+      );
+      await sendRawLines(city, s.lines, '2026-11-24T15:00:00.000Z');
+      const eventsTopic = topicName(city.config, TOPICS.events);
+      const events = await readTopic(city, eventsTopic, s.lines.length, 60_000);
+      expect(events).toHaveLength(s.lines.length);
+      const partitions = new Set(events.map((e) => e.partition));
+      expect(partitions.size).toBeGreaterThan(1);
+
+      const correlate = await startCorrelateStage(city.config, city.bus, city.log);
+      stages.push(correlate);
+      const group = `${city.namespace}rmwatch.correlate`;
+      const deadline = Date.now() + 60_000;
+      let committed = 0;
+      while (committed < events.length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        const offsets = await city.bus.committedOffsets(group, eventsTopic);
+        committed = [...offsets.values()].reduce((n, o) => n + Math.max(0, Number(o)), 0);
+      }
+      expect(committed).toBe(events.length);
+      expect(correlate.counters.get('events')).toBe(events.length);
+      expect(correlate.counters.get('batches')).toBe(1);
+      // Judged once, each session is written once.
+      const written = correlate.counters.get('sessions_written');
+      const sessions = await readTopic(city, topicName(city.config, TOPICS.sessions), written, 30_000);
+      expect(new Set(sessions.map((r) => r.key)).size).toBe(written);
+      await correlate.stop();
+    } finally {
+      await city.cleanup();
+    }
+  });
+
   it('a correlator that starts before the registry names a jump terminal says so, and says when it arrives', async () => {
     const city = createHarness('correlate-gaps');
     await setupNamespace(city);

@@ -96,12 +96,19 @@ describe('node flags for a stage of the benchmark', () => {
 });
 
 /** A phase that offered `offered` events, `indexed` of them searchable `afterGraceSeconds` after the load. */
-function phase(label: string, offered: number, indexed: number, afterGraceSeconds: number): PhaseResult {
+function phase(
+  label: string,
+  offered: number,
+  indexed: number,
+  afterGraceSeconds: number,
+  warmupSeconds = 0,
+): PhaseResult {
   return {
     options: {
       label,
       rate: 300,
       seconds: 60,
+      warmupSeconds,
       memoryEveryMs: 30_000,
       graceSeconds: 30,
       markerEveryMs: 1000,
@@ -144,6 +151,21 @@ describe('the end-to-end report', () => {
     });
     expect(text).toContain('1,000 were still not 30 s later');
     expect(text).toContain('0 were still not 4 s later');
+  });
+
+  it('says the soak watched memory only after its warm-up, and for how long each ran', () => {
+    const text = e2eSection({
+      machine: 'test machine',
+      stack: 'test stack',
+      sustained: phase('sustained', 18_000, 17_000, 30),
+      soak: phase('soak', 18_000, 18_000, 4, 780),
+      command: 'npm run bench:e2e',
+    });
+    expect(text).toContain('soak 60 s** after 780 s of warm-up');
+    expect(text).toContain(
+      '### Soak: 300 events/s for 780 s of warm-up, then 60 s (memory every 30 s after the warm-up)',
+    );
+    expect(text).toContain('over the soak after the warm-up');
   });
 
   it("splits each marker's wait into the normaliser's, the correlator's and the index's part", () => {

@@ -1,0 +1,31 @@
+// Group commit for batch handlers. A consumer hands the partitions of one fetch to several handlers at
+// once; where a piece of work costs far more than an item in it (a bulk request, a judgement of every
+// session touched, a write that waits for the broker), their items are better done as one piece. Each
+// caller still gets its own answer, and a failure of the piece fails every caller in it, so each retries
+// (and commits) only its own records.
+
+/**
+ * Returns a function that hands `item` to `work` together with every other item handed over in the same
+ * turn of the event loop, and resolves with the answer `work` gave for it (`work` answers item by item, in
+ * order). While one piece runs, items handed over form the next piece.
+ */
+export function gathering<T, R>(work: (items: T[]) => Promise<R[]>): (item: T) => Promise<R> {
+  let waiting: T[] = [];
+  let piece: Promise<R[]> | undefined;
+  return async (item: T): Promise<R> => {
+    const index = waiting.length;
+    waiting.push(item);
+    // setImmediate runs after the callbacks of the I/O that delivered the fetch, so its handlers are all in.
+    piece ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const items = waiting;
+      waiting = [];
+      piece = undefined;
+      const answers = await work(items);
+      if (answers.length !== items.length)
+        throw new Error(`gathered work answered ${answers.length} of its ${items.length} items`);
+      return answers;
+    });
+    const answers = await piece;
+    return answers[index] as R;
+  };
+}
