@@ -14,8 +14,8 @@
 // is further on (a head beyond the records means the tail was removed: the gap stays visible).
 // The batches of one fetch (a partition each) are written together as one bulk request (infra/gather.ts:
 // Elasticsearch's cost is as much per request as per document), each chain's records in seq order followed
-// by its head, so a crash leaves a prefix of every chain, never a gap. Offsets are committed only after Elasticsearch took
-// everything; records already stored (a redelivery) are skipped and keep their seq.
+// by its head, so a crash leaves a prefix of every chain, never a gap. Offsets are committed only after
+// Elasticsearch took everything; records already stored (a redelivery) are skipped and keep their seq.
 // Limitation: a record without a key is chained by its `rm-peer` header, and unkeyed records of one peer
 // may land on several partitions; two instances owning those partitions could then fork that chain.
 import type { ResolvedConfig } from '../../infra/config.ts';
