@@ -52,9 +52,20 @@ export const CorrelateSettings = z
           .positive()
           .default(256 * 1024),
         maxWaitMs: z.number().int().positive().default(250),
+        /**
+         * At most this many bytes a fetch, all partitions together: the partitions of a fetch are judged as
+         * one batch, and its judgement holds the event loop. Without a bound, a backlog of 6 partitions
+         * came as 6 MiB of events at once, whose judgement and write outlasted the group's session on a loaded
+         * machine: the member was dropped and the batch judged again, over and over.
+         */
+        maxFetchBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
       })
       .strict()
-      .default(() => ({ minFetchBytes: 256 * 1024, maxWaitMs: 250 })),
+      .default(() => ({ minFetchBytes: 256 * 1024, maxWaitMs: 250, maxFetchBytes: 1024 * 1024 })),
     /** The layers every session should show; a session missing one below its deepest layer has a coverage gap. */
     expectedLayers: z.array(SessionLayer).default(['vpn', 'gateway', 'jump']),
     rules: z

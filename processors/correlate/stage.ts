@@ -230,7 +230,12 @@ export async function startCorrelateStage(
     groupId: group,
     topics: [eventsTopic],
     fromBeginning: true,
-    fetch: { minBytes: config.correlate.batch.minFetchBytes, maxWaitMs: config.correlate.batch.maxWaitMs },
+    fetch: {
+      minBytes: config.correlate.batch.minFetchBytes,
+      maxWaitMs: config.correlate.batch.maxWaitMs,
+      maxBytes: config.correlate.batch.maxFetchBytes,
+      maxBytesPerPartition: config.correlate.batch.maxFetchBytes,
+    },
     partitionsConcurrently: PARTITIONS_TOGETHER,
     onAssignment: (assignment) => reload(assignment[eventsTopic] ?? []),
     handler: together,
