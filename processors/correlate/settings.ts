@@ -56,7 +56,7 @@ export const CorrelateSettings = z
          * At most this many bytes a fetch, all partitions together: the partitions of a fetch are judged as
          * one batch, and its judgement holds the event loop. Without a bound, a backlog of 6 partitions
          * came as 6 MiB of events at once, whose judgement and write outlasted the group's session on a loaded
-         * machine: the member was dropped and the batch judged again, over and over.
+         * machine: the member was dropped and the batch judged again (three times in a 5-minute run).
          */
         maxFetchBytes: z
           .number()
