@@ -29,3 +29,17 @@ export function gathering<T, R>(work: (items: T[]) => Promise<R[]>): (item: T) =
     return answers[index] as R;
   };
 }
+
+/** `gathering` for work that answers nothing per item: each caller waits for its piece to be done. */
+export function gatherInto<T>(work: (items: T[]) => Promise<void>): (item: T) => Promise<void> {
+  return gathering(async (items: T[]) => {
+    await work(items);
+    return items.map(() => undefined);
+  });
+}
+
+/**
+ * How many partitions of a fetch a gathering consumer hands to its handlers at once (its
+ * `partitionsConcurrently`): more than one member owns, so that a whole fetch is one piece.
+ */
+export const PARTITIONS_TOGETHER = 64;

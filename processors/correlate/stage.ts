@@ -13,7 +13,7 @@ import type { ResolvedConfig } from '../../infra/config.ts';
 import type { Consumption, IncomingRecord, MessageBus, RecordBatch, TopicRecord } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
-import { gathering } from '../../infra/gather.ts';
+import { gatherInto, PARTITIONS_TOGETHER } from '../../infra/gather.ts';
 import { followTopicTable } from '../../infra/table.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { Approval } from '../../model/approval.ts';
@@ -31,8 +31,6 @@ export interface CorrelateStage {
 }
 
 const TICK_MS = 5000;
-/** Partitions of one fetch handled at once, and so gathered into one piece of work (more than a member owns). */
-const PARTITIONS_TOGETHER = 64;
 
 export async function startCorrelateStage(
   config: Pick<ResolvedConfig, 'namespace' | 'correlate'>,
@@ -220,10 +218,7 @@ export async function startCorrelateStage(
   };
   // The partitions of one fetch are judged as one piece of work with one write (infra/gather.ts): every
   // session a piece touches is judged and written again, and each write waits for the broker.
-  const together = gathering(async (batches: RecordBatch[]) => {
-    await serial(() => correlateBatches(batches));
-    return batches.map(() => undefined);
-  });
+  const together = gatherInto((batches: RecordBatch[]) => serial(() => correlateBatches(batches)));
 
   const eventsTopic = topic(TOPICS.events);
   const consumption: Consumption = await bus.consume({

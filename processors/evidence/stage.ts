@@ -22,7 +22,7 @@ import type { ResolvedConfig } from '../../infra/config.ts';
 import { BoundedMemory } from '../../infra/bounded-map.ts';
 import type { IndexedDocument, SearchStore } from '../../infra/elasticsearch.ts';
 import { monthlyIndexFor } from '../../infra/index-templates.ts';
-import { gathering } from '../../infra/gather.ts';
+import { gatherInto, PARTITIONS_TOGETHER } from '../../infra/gather.ts';
 import type { Consumption, MessageBus, OutgoingRecord, RecordBatch } from '../../infra/kafka.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
@@ -60,9 +60,6 @@ interface Received {
 export function evidenceIndexFor(config: Pick<ResolvedConfig, 'namespace'>, day: string): string {
   return monthlyIndexFor(config, 'evidence', day);
 }
-
-/** Partitions of one fetch handled at once, and so written together (more than a member owns). */
-const PARTITIONS_TOGETHER = 64;
 
 export async function startEvidenceStage(
   config: Pick<ResolvedConfig, 'namespace' | 'index'>,
@@ -213,10 +210,7 @@ export async function startEvidenceStage(
       throw err;
     }
   };
-  const together = gathering(async (batches: RecordBatch[]) => {
-    await handleBatches(batches);
-    return batches.map(() => undefined);
-  });
+  const together = gatherInto(handleBatches);
 
   const consumption: Consumption = await bus.consume({
     groupId: group,

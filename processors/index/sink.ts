@@ -23,7 +23,7 @@ import type { Logger } from '../../infra/logger.ts';
 import { Counters } from '../../infra/metrics.ts';
 import { TOPICS, topicName } from '../../infra/topics.ts';
 import { deadLetterRecord } from '../dead-letter.ts';
-import { ROUTE_NAMES, sinkRoutes, type RouteName, type SinkRoute } from './routes.ts';
+import { ROUTE_NAMES, sinkRoutes, type RouteName } from './routes.ts';
 
 export interface IndexSink {
   counters: Counters;
@@ -41,8 +41,13 @@ export interface IndexSinkOptions {
 interface Pending {
   doc: IndexedDocument;
   record: IncomingRecord;
-  route: SinkRoute;
   bytes: number;
+}
+
+/** A document Elasticsearch refused for good, and why. */
+interface Refused {
+  pending: Pending;
+  refusal: BulkFailure;
 }
 
 export async function startIndexSink(
@@ -63,7 +68,7 @@ export async function startIndexSink(
   // The partitions of one fetch are written together (infra/gather.ts), in bulk requests of up to
   // `maxDocuments`: Elasticsearch's cost is as much per request as per document, and a fetch of many quiet
   // partitions would otherwise be as many small requests. Each batch gets back what was refused of it.
-  const writeTogether = gathering(async (batches: Pending[][]): Promise<BulkFailure[][]> => {
+  const writeTogether = gathering(async (batches: Pending[][]): Promise<Refused[][]> => {
     const chunks = [...bulkSized(batches.flat(), batching.maxDocuments, batching.maxBytes)];
     // Every chunk is sent even when one fails (each batch is retried whole anyway, and overwrites).
     const results = await Promise.allSettled(
@@ -79,7 +84,12 @@ export async function startIndexSink(
     const refused = new Map<IndexedDocument, BulkFailure>();
     for (const r of results as PromiseFulfilledResult<BulkResult>[])
       for (const refusal of r.value.rejected) refused.set(refusal.doc, refusal);
-    return batches.map((batch) => batch.flatMap((p) => refused.get(p.doc) ?? []));
+    return batches.map((batch) =>
+      batch.flatMap((pending) => {
+        const refusal = refused.get(pending.doc);
+        return refusal ? [{ pending, refusal }] : [];
+      }),
+    );
   });
 
   const handle = async (batch: RecordBatch): Promise<void> => {
@@ -97,11 +107,11 @@ export async function startIndexSink(
       }
       const key = `${doc.index}/${doc.id}`;
       latest.delete(key);
-      latest.set(key, { doc, record, route, bytes: record.value?.length ?? 0 });
+      latest.set(key, { doc, record, bytes: record.value?.length ?? 0 });
     }
 
     const pending = [...latest.values()];
-    let refusals: BulkFailure[];
+    let refusals: Refused[];
     try {
       refusals = await writeTogether(pending);
     } catch (err) {
@@ -119,10 +129,7 @@ export async function startIndexSink(
     if (waiting) log.info({ topic: batch.topic }, 'Elasticsearch takes documents again; resuming');
     waiting = false;
     counters.inc(`${route.name}_indexed`, pending.length - refusals.length);
-    const pendingOf = new Map(pending.map((p) => [p.doc, p]));
-    for (const refusal of refusals) {
-      const refused = pendingOf.get(refusal.doc);
-      if (!refused) continue;
+    for (const { pending: refused, refusal } of refusals) {
       // Elasticsearch quotes the refused value in its reason; the raw bytes travel in the letter anyway.
       const reason = clip(`Elasticsearch refused it: ${refusal.type}: ${refusal.reason}`, 600);
       counters.inc(`${route.name}_refused`);
