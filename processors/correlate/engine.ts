@@ -181,10 +181,8 @@ export class Correlator {
   private sweep(out: Output, force = false, evict = true): void {
     if (!force && !this.stitcher.sweepDue()) return;
     const { closed, open, forgotten } = this.stitcher.advance();
-    for (const id of forgotten) {
-      this.shapes.delete(id);
-      this.running.delete(id);
-    }
+    for (const id of forgotten) this.shapes.delete(id);
+    this.running.delete(forgotten);
     // Open sessions only when a time-based rule said it could now answer differently (or never judged).
     const now = this.stitcher.newestEvent;
     const due = open.filter((id) => {

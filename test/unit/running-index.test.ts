@@ -60,7 +60,24 @@ describe('sessions running at an instant', () => {
     index.set('e', { start: 120, end: 190 });
     expect(ids(index.runningAt(185, 'x', forEver))).toEqual(['a', 'c', 'e']);
     index.set('c', undefined);
-    index.delete('a');
+    index.delete(['a']);
     expect(ids(index.runningAt(185, 'x', forEver))).toEqual(['e']);
+  });
+
+  it('let go of many sessions at once and keep the rest, filed at the same times or not', () => {
+    const held = new RunningIndex((id) => records.get(id));
+    for (let i = 0; i < 10; i++) {
+      session(`h${i}`);
+      held.set(`h${i}`, {
+        start: 1000 + Math.floor(i / 2),
+        end: i === 9 ? Number.POSITIVE_INFINITY : 2000 + i,
+      });
+    }
+    held.delete(['h0', 'h2', 'h3', 'h9', 'never-held']);
+    expect(ids(held.runningAt(1500, 'x', forEver))).toEqual(['h1', 'h4', 'h5', 'h6', 'h7', 'h8']);
+    expect(held.startedWithin(1000, 1001)).toEqual(['h1']);
+    expect(held.spanOf('h2')).toBeUndefined();
+    held.set('h2', { start: 1001, end: 2002 });
+    expect(held.startedWithin(1000, 1001)).toEqual(['h1', 'h2']);
   });
 });
