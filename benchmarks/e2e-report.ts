@@ -87,6 +87,43 @@ export function markerHops(markers: readonly MarkerTimes[]): { hop: string; ms: 
   ];
 }
 
+/**
+ * The markers whose findings took longest (never searchable first), with when they were sent (seconds after
+ * the first marker, which went with the load's first turn) and their hops: a tail that comes in bursts at
+ * fixed moments (a sweep, a collection, a start) shows as times a fixed distance apart.
+ */
+export function slowestMarkers(
+  markers: readonly MarkerTimes[],
+  count: number,
+): { account: string; sentSeconds: number; ms?: number; hops: (number | undefined)[] }[] {
+  const first = markers[0]?.sentAt ?? 0;
+  const gap = (a?: number, b?: number) => (a !== undefined && b !== undefined ? b - a : undefined);
+  return markers
+    .map((m) => ({
+      account: m.account,
+      sentSeconds: Math.round((m.sentAt - first) / 1000),
+      ms: gap(m.sentAt, m.findingAt),
+      hops: [
+        gap(m.sentAt, m.eventWrittenAt),
+        gap(m.eventWrittenAt, m.findingWrittenAt),
+        gap(m.findingWrittenAt, m.findingAt),
+      ],
+    }))
+    .sort((a, b) => (b.ms ?? Number.POSITIVE_INFINITY) - (a.ms ?? Number.POSITIVE_INFINITY))
+    .slice(0, count);
+}
+
+function slowest(r: PhaseResult): string {
+  const shown = (ms?: number) => (ms === undefined ? '–' : seconds(ms));
+  const list = slowestMarkers(r.markers, 10).map(
+    (m) =>
+      `+${m.sentSeconds} s: ${m.ms === undefined ? 'never' : seconds(m.ms)} (${m.hops.map(shown).join(' / ')})`,
+  );
+  return list.length === 0
+    ? ''
+    : `The ${list.length} slowest markers, by when each was sent after the first (finding searchable after; the three hops above): ${list.join('; ')}.`;
+}
+
 function latency(r: PhaseResult): string {
   return [
     `| receipt → searchable | markers | searchable | p50 | p99 | max |`,
@@ -103,6 +140,8 @@ function latency(r: PhaseResult): string {
         ? `| ${hop} | 0 | – | – | – |`
         : `| ${hop} | ${ms.length} | ${seconds(percentile(ms, 0.5))} | ${seconds(percentile(ms, 0.99))} | ${seconds(Math.max(...ms))} |`,
     ),
+    '',
+    slowest(r),
   ].join('\n');
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseResult } from '../../benchmarks/e2e-phase.ts';
 import { stageFlags } from '../../benchmarks/e2e-pipeline.ts';
-import { e2eSection, markerHops } from '../../benchmarks/e2e-report.ts';
+import { e2eSection, markerHops, slowestMarkers } from '../../benchmarks/e2e-report.ts';
 import { cpuSecondsOfStat, listeningInodes, rssBytesOfStatus } from '../../benchmarks/e2e-proc.ts';
 import { memoryTrend, percentile, slope } from '../../benchmarks/e2e-stats.ts';
 import { loadTurn, markerTraffic, sessionTraffic, EVENTS_PER_SESSION } from '../../benchmarks/e2e-traffic.ts';
@@ -185,6 +185,27 @@ describe('the end-to-end report', () => {
       [40, 100],
       [300, 100],
       [1160, 800],
+    ]);
+  });
+
+  it('names the slowest markers by when they were sent, the never searchable first, with their hops', () => {
+    const slow = slowestMarkers(
+      [
+        { account: 'e2emark0', sentAt: 5000, eventWrittenAt: 5100, findingWrittenAt: 5300, findingAt: 6000 },
+        {
+          account: 'e2emark1',
+          sentAt: 6000,
+          eventWrittenAt: 6100,
+          findingWrittenAt: 15_100,
+          findingAt: 16_000,
+        },
+        { account: 'e2emark2', sentAt: 7000, eventWrittenAt: 7100 },
+      ],
+      2,
+    );
+    expect(slow).toEqual([
+      { account: 'e2emark2', sentSeconds: 2, ms: undefined, hops: [100, undefined, undefined] },
+      { account: 'e2emark1', sentSeconds: 1, ms: 10_000, hops: [100, 9000, 900] },
     ]);
   });
 });
