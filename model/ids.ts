@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { CanonicalEvent } from './event.ts';
 import type { RuleId } from './finding.ts';
+import { memo } from './memo.ts';
 import type { RegistryRecord } from './registry.ts';
 
 function digest(parts: readonly (string | Uint8Array)[]): string {
@@ -52,19 +53,14 @@ export function noticeId(kind: string, session: string): string {
   return `n-${digest(['notice', kind, session])}`;
 }
 
-const normalized = new Map<string, string>();
-
-/** Account names compare lower-case without domain: `CITY\Yamada` and `yamada@city.local` are `yamada`. */
-export function normalizeAccount(name: string): string {
-  // The same few account names come back on every event of a session: remember them (boundedly).
-  let out = normalized.get(name);
-  if (out !== undefined) return out;
+/**
+ * Account names compare lower-case without domain: `CITY\Yamada` and `yamada@city.local` are `yamada`. The
+ * same few names come back on every event of a session, so the answers are remembered.
+ */
+export const normalizeAccount: (name: string) => string = memo((name) => {
   const withoutDomain = name.includes('\\') ? name.slice(name.lastIndexOf('\\') + 1) : name.split('@')[0];
-  out = (withoutDomain ?? name).trim().toLowerCase();
-  if (normalized.size >= 50_000) normalized.clear();
-  normalized.set(name, out);
-  return out;
-}
+  return (withoutDomain ?? name).trim().toLowerCase();
+});
 
 /** The `rm.events` key: the normalized account, or the host when the event names no account. */
 export function eventKey(event: CanonicalEvent): string {

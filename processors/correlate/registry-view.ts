@@ -2,6 +2,7 @@
 // vendor owns this source address. Built from `rm.registry` records and kept current as they change.
 import { normalizeAccount, registryEntityId } from '../../model/ids.ts';
 import { addressMatcher, canonicalAddress } from '../../model/network.ts';
+import { memo } from '../../model/memo.ts';
 import type { RegistryRecord } from '../../model/registry.ts';
 
 type Vendor = Extract<RegistryRecord, { kind: 'vendor' }>;
@@ -9,16 +10,9 @@ type Operator = Extract<RegistryRecord, { kind: 'operator' }>;
 type Limits = Extract<RegistryRecord, { kind: 'limits' }>;
 
 /** Host names compare by their first label, case-insensitively: `JUMP01.city.local` is `jump01`. */
-export function hostKey(name: string): string {
-  let key = hostKeys.get(name);
-  if (key === undefined) {
-    key = (name.split('.')[0] ?? name).trim().toLowerCase();
-    if (hostKeys.size >= 50_000) hostKeys.clear();
-    hostKeys.set(name, key);
-  }
-  return key;
-}
-const hostKeys = new Map<string, string>();
+export const hostKey: (name: string) => string = memo((name) =>
+  (name.split('.')[0] ?? name).trim().toLowerCase(),
+);
 
 export class RegistryView {
   private readonly records = new Map<string, RegistryRecord>();
@@ -142,20 +136,6 @@ export class RegistryView {
   }
 }
 
-/** A matcher that remembers its answers: the same few addresses are asked about on every event. */
-function remembered(match: (ip: string) => boolean): (ip: string) => boolean {
-  const answers = new Map<string, boolean>();
-  return (ip) => {
-    let a = answers.get(ip);
-    if (a === undefined) {
-      a = match(ip);
-      if (answers.size >= 50_000) answers.clear();
-      answers.set(ip, a);
-    }
-    return a;
-  };
-}
-
 class Index {
   readonly jumpByIp = new Map<string, string>();
   readonly jumpByName = new Map<string, string>();
@@ -184,7 +164,7 @@ class Index {
       switch (r.kind) {
         case 'vendor':
           this.vendors.set(r.id, r);
-          this.vendorSources.set(r.id, remembered(addressMatcher(r.sources)));
+          this.vendorSources.set(r.id, memo(addressMatcher(r.sources)));
           break;
         case 'operator':
           this.operators.set(r.id, r);
@@ -216,10 +196,10 @@ class Index {
     // An operator record and an account record may both name the account; the operator's vendor wins.
     for (const [account, ops] of this.operatorsByAccount)
       if (ops.length === 1 && ops[0]) this.accountVendor.set(account, ops[0].vendor);
-    this.internal = remembered(addressMatcher(internal));
-    this.vpnPool = remembered(addressMatcher(pools));
+    this.internal = memo(addressMatcher(internal));
+    this.vpnPool = memo(addressMatcher(pools));
     this.anySourceRegistered = [...this.vendors.values()].some((v) => v.sources.length > 0);
-    this.anySource = remembered(addressMatcher([...this.vendors.values()].flatMap((v) => v.sources)));
+    this.anySource = memo(addressMatcher([...this.vendors.values()].flatMap((v) => v.sources)));
     this.hasInternal = internal.length > 0;
     this.limits = limits;
   }
