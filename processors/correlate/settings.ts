@@ -63,9 +63,27 @@ export const CorrelateSettings = z
           .int()
           .positive()
           .default(1024 * 1024),
+        /**
+         * …and at most this many of one partition, so that a backlog is read from every partition alike. The
+         * broker fills a fetch from its partitions in the order asked; with only the bound above, the first
+         * partitions of a backlog took the whole fetch and the others fell minutes behind. Events then came
+         * out of order by that much, and each session that came late made every session started after it be
+         * judged again (how many ran at once changed for them): in the soak of the end-to-end benchmark the
+         * correlator fell behind for good. 6 partitions of 160 KiB fill the fetch.
+         */
+        maxFetchBytesPerPartition: z
+          .number()
+          .int()
+          .positive()
+          .default(160 * 1024),
       })
       .strict()
-      .default(() => ({ minFetchBytes: 256 * 1024, maxWaitMs: 250, maxFetchBytes: 1024 * 1024 })),
+      .default(() => ({
+        minFetchBytes: 256 * 1024,
+        maxWaitMs: 250,
+        maxFetchBytes: 1024 * 1024,
+        maxFetchBytesPerPartition: 160 * 1024,
+      })),
     /** The layers every session should show; a session missing one below its deepest layer has a coverage gap. */
     expectedLayers: z.array(SessionLayer).default(['vpn', 'gateway', 'jump']),
     rules: z

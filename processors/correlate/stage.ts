@@ -229,7 +229,7 @@ export async function startCorrelateStage(
       minBytes: config.correlate.batch.minFetchBytes,
       maxWaitMs: config.correlate.batch.maxWaitMs,
       maxBytes: config.correlate.batch.maxFetchBytes,
-      maxBytesPerPartition: config.correlate.batch.maxFetchBytes,
+      maxBytesPerPartition: config.correlate.batch.maxFetchBytesPerPartition,
     },
     partitionsConcurrently: PARTITIONS_TOGETHER,
     onAssignment: (assignment) => reload(assignment[eventsTopic] ?? []),
