@@ -66,10 +66,10 @@ export const CorrelateSettings = z
         /**
          * …and at most this many of one partition, so that a backlog is read from every partition alike. The
          * broker fills a fetch from its partitions in the order asked; with only the bound above, the first
-         * partitions of a backlog took the whole fetch and the others fell minutes behind. Events then came
-         * out of order by that much, and each session that came late made every session started after it be
-         * judged again (how many ran at once changed for them): in the soak of the end-to-end benchmark the
-         * correlator fell behind for good. 6 partitions of 160 KiB fill the fetch.
+         * partitions of a backlog can take every fetch and the others fall behind. Events then come out of
+         * order by that much, and each session that comes late makes every session started after it be
+         * judged again (how many ran at once changed for them): in the correlator's core, one partition 30 s
+         * behind the others cut its rate to a quarter. 6 partitions of 160 KiB fill the fetch.
          */
         maxFetchBytesPerPartition: z
           .number()
