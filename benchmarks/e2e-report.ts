@@ -63,28 +63,40 @@ function stageExits(r: PhaseResult): string {
   return `**Stages that exited during the run** (not restarted here; what they did not do is missing from the numbers after): ${list.join(', ')}.`;
 }
 
+type Moment = Exclude<keyof MarkerTimes, 'account'>;
+
+/** The hops a marker's finding passes, each between two of its moments. */
+const HOPS: { hop: string; from: Moment; to: Moment }[] = [
+  {
+    hop: 'receipt → its event written to `rm.events` (syslog collector, Kafka, normaliser)',
+    from: 'sentAt',
+    to: 'eventWrittenAt',
+  },
+  {
+    hop: 'event written → its `out_of_window` finding written to `rm.findings` (correlator)',
+    from: 'eventWrittenAt',
+    to: 'findingWrittenAt',
+  },
+  {
+    hop: 'finding written → searchable (index sink, the index refresh, the search every 200 ms)',
+    from: 'findingWrittenAt',
+    to: 'findingAt',
+  },
+];
+
+/** The time from one of a marker's moments to another, when it was seen at both. */
+function gap(m: MarkerTimes, from: Moment, to: Moment): number | undefined {
+  const a = m[from];
+  const b = m[to];
+  return a !== undefined && b !== undefined ? b - a : undefined;
+}
+
 /** Where the markers' findings spent their time: each hop's durations, over the markers seen at both ends. */
 export function markerHops(markers: readonly MarkerTimes[]): { hop: string; ms: number[] }[] {
-  const between = (from: keyof MarkerTimes, to: keyof MarkerTimes) =>
-    markers.flatMap((m) => {
-      const a = m[from];
-      const b = m[to];
-      return typeof a === 'number' && typeof b === 'number' ? [b - a] : [];
-    });
-  return [
-    {
-      hop: 'receipt → its event written to `rm.events` (syslog collector, Kafka, normaliser)',
-      ms: between('sentAt', 'eventWrittenAt'),
-    },
-    {
-      hop: 'event written → its `out_of_window` finding written to `rm.findings` (correlator)',
-      ms: between('eventWrittenAt', 'findingWrittenAt'),
-    },
-    {
-      hop: 'finding written → searchable (index sink, the index refresh, the search every 200 ms)',
-      ms: between('findingWrittenAt', 'findingAt'),
-    },
-  ];
+  return HOPS.map(({ hop, from, to }) => ({
+    hop,
+    ms: markers.flatMap((m) => gap(m, from, to) ?? []),
+  }));
 }
 
 /**
@@ -97,17 +109,12 @@ export function slowestMarkers(
   count: number,
 ): { account: string; sentSeconds: number; ms?: number; hops: (number | undefined)[] }[] {
   const first = markers[0]?.sentAt ?? 0;
-  const gap = (a?: number, b?: number) => (a !== undefined && b !== undefined ? b - a : undefined);
   return markers
     .map((m) => ({
       account: m.account,
       sentSeconds: Math.round((m.sentAt - first) / 1000),
-      ms: gap(m.sentAt, m.findingAt),
-      hops: [
-        gap(m.sentAt, m.eventWrittenAt),
-        gap(m.eventWrittenAt, m.findingWrittenAt),
-        gap(m.findingWrittenAt, m.findingAt),
-      ],
+      ms: gap(m, 'sentAt', 'findingAt'),
+      hops: HOPS.map(({ from, to }) => gap(m, from, to)),
     }))
     .sort((a, b) => (b.ms ?? Number.POSITIVE_INFINITY) - (a.ms ?? Number.POSITIVE_INFINITY))
     .slice(0, count);
